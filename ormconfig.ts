@@ -1,0 +1,58 @@
+import 'reflect-metadata';
+import { DataSource, DataSourceOptions, Logger } from 'typeorm';
+import { CustomerRow } from './src/stores/crm/customer.entity';
+import { EmailRow, PhoneRow, PostalAddressRow, SocialAccountRow } from './src/stores/crm/contact.entity';
+import { AccountRow, CallLogRow, CommunicationRow, HealthDeclarationRow, LoginEventRow } from './src/stores/crm/activity.entity';
+import { CrmInitial1764050000000 } from './src/stores/crm/migrations/1764050000000-CrmInitial';
+import { BankAccountRow, InvoiceRow, OrderRow, PaymentCardRow } from './src/stores/billing/billing.entity';
+import { BillingInitial1764050000000 } from './src/stores/billing/migrations/1764050000000-BillingInitial';
+import { ConsentEventRow, ErasureRow, ObjectionEventRow, RectificationEventRow, RestrictionEventRow } from './src/stores/gateway/state.entity';
+import { GatewayInitial1764050000000 } from './src/stores/gateway/migrations/1764050000000-GatewayInitial';
+
+/**
+ * The three TypeORM DataSources: the gateway's own database and the two personal-data stores it
+ * sits in front of. Each has its own connection string, entities and committed migrations;
+ * `synchronize` is never on: schema changes are migrations, run by `npm run migrate` (or on start
+ * in development).
+ */
+export type StoreName = 'gateway' | 'crm' | 'billing';
+
+export const STORE_DEFINITIONS: Record<StoreName, Pick<DataSourceOptions, 'entities' | 'migrations'>> = {
+  gateway: {
+    entities: [ConsentEventRow, ObjectionEventRow, RestrictionEventRow, RectificationEventRow, ErasureRow],
+    migrations: [GatewayInitial1764050000000],
+  },
+  crm: {
+    entities: [CustomerRow, EmailRow, PhoneRow, PostalAddressRow, SocialAccountRow, AccountRow, LoginEventRow, CommunicationRow, CallLogRow, HealthDeclarationRow],
+    migrations: [CrmInitial1764050000000],
+  },
+  billing: {
+    entities: [BankAccountRow, PaymentCardRow, OrderRow, InvoiceRow],
+    migrations: [BillingInitial1764050000000],
+  },
+};
+
+export function dataSourceFor(store: StoreName, url: string, logger?: Logger): DataSource {
+  return new DataSource({
+    type: 'postgres',
+    name: store,
+    url,
+    ...STORE_DEFINITIONS[store],
+    synchronize: false,
+    migrationsRun: false,
+    migrationsTableName: 'typeorm_migrations',
+    logger,
+    logging: logger ? ['query', 'error'] : false,
+    extra: {
+      max: Number(process.env.GATEWAY_POOL_SIZE ?? 10),
+      // Fail fast instead of hanging when a store is down: readiness and 503s depend on it.
+      connectionTimeoutMillis: 3000,
+      application_name: `privacy-gateway:${store}`,
+    },
+  });
+}
+
+/** For the TypeORM CLI: the DataSources from the environment's connection strings. */
+export const gatewayDataSource = process.env.GATEWAY_DATABASE_URL ? dataSourceFor('gateway', process.env.GATEWAY_DATABASE_URL) : undefined;
+export const crmDataSource = process.env.CRM_DATABASE_URL ? dataSourceFor('crm', process.env.CRM_DATABASE_URL) : undefined;
+export const billingDataSource = process.env.BILLING_DATABASE_URL ? dataSourceFor('billing', process.env.BILLING_DATABASE_URL) : undefined;

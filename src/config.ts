@@ -1,0 +1,166 @@
+import fs from 'node:fs';
+import path from 'node:path';
+
+/**
+ * The one configuration module. Every setting has a commented default here; the environment
+ * overrides it; `loadConfig` validates the result and throws a ConfigError naming the bad
+ * setting. Override order: explicit overrides (tests) -> environment -> default.
+ * Secrets (database URLs, JWT secret) are never logged: see `describeConfig`.
+ */
+export type GatewayEnv = 'development' | 'production';
+
+export interface Config {
+  /** development: introspection on, dev HS256 tokens accepted. production: JWKS only, introspection off. */
+  env: GatewayEnv;
+  /** Address the HTTP server binds to. */
+  host: string;
+  /** HTTP port; 0 picks a free port (tests). */
+  port: number;
+  /** Connection strings of the three stores; all null means "start the embedded PostgreSQL". */
+  databases: { gateway: string | null; crm: string | null; billing: string | null };
+  /** Folder for the embedded PostgreSQL cluster and the development JWT secret. */
+  dataDir: string;
+  /** Port of the embedded PostgreSQL. */
+  embeddedPgPort: number;
+  /** Load the small demo dataset when the embedded stores are empty. */
+  seedDemo: boolean;
+  auth: {
+    /** Expected `aud` claim. */
+    audience: string;
+    /** Expected `iss` claim, if set. */
+    issuer: string | null;
+    /** Production: verify RS256/ES256 tokens against this JWKS URL. */
+    jwksUrl: string | null;
+    /** Development: HS256 secret. Null = generated and kept in dataDir/jwt-secret. */
+    devSecret: string | null;
+  };
+  /** Path of the policy pack in force. */
+  policyPath: string;
+  /** Most ids one `customers(ids:)` call may ask for. */
+  maxBatch: number;
+  /** Structured log level. */
+  logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
+}
+
+export class ConfigError extends Error {
+  constructor(public readonly setting: string, message: string) {
+    super(`Invalid setting ${setting}: ${message}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** The folder holding package.json, whether we run from src/ (jest) or dist/src/ (compiled). */
+export const PROJECT_ROOT = (() => {
+  let dir = __dirname;
+  while (!fs.existsSync(path.join(dir, 'package.json')) && path.dirname(dir) !== dir) dir = path.dirname(dir);
+  return dir;
+})();
+
+const DEFAULTS = {
+  GATEWAY_ENV: 'development', // or 'production'
+  HOST: '127.0.0.1', // the k8s manifests set 0.0.0.0
+  PORT: '4000',
+  GATEWAY_DATA_DIR: path.join(PROJECT_ROOT, '.data'),
+  EMBEDDED_PG_PORT: '54329', // away from a system PostgreSQL on 5432
+  GATEWAY_SEED_DEMO: 'true',
+  GATEWAY_JWT_AUDIENCE: 'privacy-gateway',
+  GATEWAY_POLICY: path.join(PROJECT_ROOT, 'policies', 'smarttech.yaml'),
+  GATEWAY_MAX_BATCH: '100',
+  LOG_LEVEL: 'info',
+} as const;
+
+type Env = Record<string, string | undefined>;
+
+function int(env: Env, key: keyof typeof DEFAULTS, min: number, max: number): number {
+  const raw = env[key] ?? DEFAULTS[key];
+  const n = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isInteger(n) || n < min || n > max) {
+    throw new ConfigError(key, `expected an integer between ${min} and ${max}, got "${raw}"`);
+  }
+  return n;
+}
+
+function oneOf<T extends string>(env: Env, key: string, fallback: string, allowed: readonly T[]): T {
+  const raw = env[key] ?? fallback;
+  if (!(allowed as readonly string[]).includes(raw)) {
+    throw new ConfigError(key, `expected one of ${allowed.join(', ')}, got "${raw}"`);
+  }
+  return raw as T;
+}
+
+function url(env: Env, key: string, protocols: string[]): string | null {
+  const raw = env[key];
+  if (raw === undefined || raw === '') return null;
+  let parsed: URL;
+  try {
+    parsed = new URL(raw);
+  } catch {
+    throw new ConfigError(key, 'not a valid URL');
+  }
+  if (!protocols.includes(parsed.protocol)) {
+    throw new ConfigError(key, `expected a ${protocols.join(' or ')} URL`);
+  }
+  return raw;
+}
+
+export function loadConfig(overrides: Env = {}): Config {
+  const env: Env = { ...process.env, ...overrides };
+  const gatewayEnv = oneOf(env, 'GATEWAY_ENV', DEFAULTS.GATEWAY_ENV, ['development', 'production'] as const);
+  const pg = ['postgres:', 'postgresql:'];
+  const databases = {
+    gateway: url(env, 'GATEWAY_DATABASE_URL', pg),
+    crm: url(env, 'CRM_DATABASE_URL', pg),
+    billing: url(env, 'BILLING_DATABASE_URL', pg),
+  };
+  const set = Object.values(databases).filter((v) => v !== null).length;
+  if (set !== 0 && set !== 3) {
+    const missing = Object.entries({ GATEWAY_DATABASE_URL: databases.gateway, CRM_DATABASE_URL: databases.crm, BILLING_DATABASE_URL: databases.billing })
+      .filter(([, v]) => v === null)
+      .map(([k]) => k);
+    throw new ConfigError(missing[0], 'set all three database URLs, or none to use the embedded PostgreSQL');
+  }
+  const jwksUrl = url(env, 'GATEWAY_JWKS_URL', ['https:', 'http:']);
+  const devSecret = env.GATEWAY_JWT_SECRET || null;
+  if (devSecret !== null && devSecret.length < 32) {
+    throw new ConfigError('GATEWAY_JWT_SECRET', 'must be at least 32 characters');
+  }
+  if (gatewayEnv === 'production' && jwksUrl === null) {
+    throw new ConfigError('GATEWAY_JWKS_URL', 'required when GATEWAY_ENV=production');
+  }
+  if (gatewayEnv === 'production' && set === 0) {
+    throw new ConfigError('GATEWAY_DATABASE_URL', 'production needs real databases; the embedded PostgreSQL is for development');
+  }
+  const seedDemo = oneOf(env, 'GATEWAY_SEED_DEMO', DEFAULTS.GATEWAY_SEED_DEMO, ['true', 'false'] as const) === 'true';
+  return {
+    env: gatewayEnv,
+    host: env.HOST || DEFAULTS.HOST,
+    port: int(env, 'PORT', 0, 65535),
+    databases,
+    dataDir: path.resolve(env.GATEWAY_DATA_DIR || DEFAULTS.GATEWAY_DATA_DIR),
+    embeddedPgPort: int(env, 'EMBEDDED_PG_PORT', 1024, 65535),
+    seedDemo,
+    auth: {
+      audience: env.GATEWAY_JWT_AUDIENCE || DEFAULTS.GATEWAY_JWT_AUDIENCE,
+      issuer: env.GATEWAY_JWT_ISSUER || null,
+      jwksUrl,
+      devSecret,
+    },
+    policyPath: path.resolve(env.GATEWAY_POLICY || DEFAULTS.GATEWAY_POLICY),
+    maxBatch: int(env, 'GATEWAY_MAX_BATCH', 1, 1000),
+    logLevel: oneOf(env, 'LOG_LEVEL', DEFAULTS.LOG_LEVEL, ['debug', 'info', 'warn', 'error', 'silent'] as const),
+  };
+}
+
+/** The config as it may be logged: connection strings and secrets reduced to whether they are set. */
+export function describeConfig(c: Config): Record<string, unknown> {
+  return {
+    env: c.env,
+    host: c.host,
+    port: c.port,
+    databases: c.databases.gateway ? 'external' : 'embedded',
+    dataDir: c.dataDir,
+    policy: c.policyPath,
+    auth: c.auth.jwksUrl ? 'jwks' : 'dev-hs256',
+    maxBatch: c.maxBatch,
+  };
+}

@@ -1,0 +1,49 @@
+import { GraphQLError } from 'graphql';
+
+/**
+ * The one error hierarchy. Every error a client can see is a GatewayError with a fixed
+ * `extensions.code` and the HTTP status that fits it. Messages never contain personal-data
+ * values: they name settings, headers, fields and categories, never what a field holds.
+ */
+export const ERROR_CODES = {
+  UNAUTHENTICATED: 401,
+  PURPOSE_REQUIRED: 400,
+  UNKNOWN_PURPOSE: 400,
+  PURPOSE_NOT_PERMITTED: 403,
+  FORBIDDEN: 403,
+  BAD_USER_INPUT: 400,
+  BATCH_TOO_LARGE: 400,
+  NOT_FOUND: 404,
+  /** Field-level: the field is null, the response is 200. */
+  FORBIDDEN_BY_POLICY: 200,
+  STORE_UNAVAILABLE: 503,
+  CONSENT_STATE_UNAVAILABLE: 503,
+  AUDIT_UNAVAILABLE: 503,
+  INTERNAL_SERVER_ERROR: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ERROR_CODES;
+
+export class GatewayError extends GraphQLError {
+  readonly code: ErrorCode;
+  readonly status: number;
+
+  constructor(code: ErrorCode, message: string, extra: Record<string, unknown> = {}) {
+    const status = ERROR_CODES[code];
+    super(message, {
+      extensions: {
+        code,
+        ...extra,
+        // Apollo reads `http` to set the response status and strips it from the body.
+        ...(status !== 200 ? { http: { status } } : {}),
+      },
+    });
+    this.code = code;
+    this.status = status;
+    this.name = 'GatewayError';
+  }
+}
+
+export const unauthenticated = (why: string) => new GatewayError('UNAUTHENTICATED', `Authentication failed: ${why}`);
+export const forbidden = (why: string) => new GatewayError('FORBIDDEN', why);
+export const badInput = (why: string) => new GatewayError('BAD_USER_INPUT', why);
