@@ -1,0 +1,71 @@
+import http from 'node:http';
+import { ApolloServer } from '@apollo/server';
+import { GraphQLFormattedError } from 'graphql';
+import { Config } from './config';
+import { GatewayContext } from './http/context';
+import { createAuthenticator } from './http/authenticate';
+import { createRequestHandler } from './http/server';
+import { gatewayPlugin } from './http/graphql-plugin';
+import { createMetrics } from './http/metrics';
+import { buildGatewaySchema } from './graphql/schema';
+import { loadPack } from './policy/load-pack';
+import { Stores } from './stores/open-stores';
+import { log } from './log';
+
+/**
+ * Assembles the gateway from its parts, given open stores: pack -> schema -> Apollo -> HTTP edge.
+ * Used by main.ts and by the integration tests (which pass their own databases).
+ */
+export interface Gateway {
+  server: http.Server;
+  apollo: ApolloServer<GatewayContext>;
+  close(): Promise<void>;
+}
+
+const KNOWN_CODES = new Set([
+  'UNAUTHENTICATED', 'PURPOSE_REQUIRED', 'UNKNOWN_PURPOSE', 'PURPOSE_NOT_PERMITTED', 'FORBIDDEN', 'BAD_USER_INPUT', 'BAD_REQUEST',
+  'BATCH_TOO_LARGE', 'NOT_FOUND', 'FORBIDDEN_BY_POLICY', 'STORE_UNAVAILABLE', 'CONSENT_STATE_UNAVAILABLE', 'AUDIT_UNAVAILABLE',
+  'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'OPERATION_RESOLUTION_FAILURE', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED',
+]);
+
+/** Only coded errors reach the client as they are; anything else becomes a bare INTERNAL_SERVER_ERROR. */
+export function formatError(formatted: GraphQLFormattedError): GraphQLFormattedError {
+  const code = formatted.extensions?.code;
+  if (typeof code === 'string' && KNOWN_CODES.has(code)) {
+    const { stacktrace: _s, exception: _e, ...extensions } = formatted.extensions ?? {};
+    return { ...formatted, extensions };
+  }
+  log.error('uncoded error reached the client edge', { code: typeof code === 'string' ? code : 'none' });
+  return { message: 'Internal error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+}
+
+export async function createGateway(config: Config, stores: Stores): Promise<Gateway> {
+  const pack = loadPack(config.policyPath);
+  const schema = buildGatewaySchema();
+  const metrics = createMetrics();
+  const apollo = new ApolloServer<GatewayContext>({
+    schema,
+    introspection: config.env === 'development',
+    includeStacktraceInErrorResponses: false,
+    hideSchemaDetailsFromClientErrors: true,
+    csrfPrevention: true,
+    allowBatchedHttpRequests: false,
+    nodeEnv: config.env,
+    formatError,
+    plugins: [gatewayPlugin(schema, metrics)],
+    logger: { debug: () => undefined, info: () => undefined, warn: (m) => log.warn(String(m)), error: (m) => log.error(String(m)) },
+  });
+  await apollo.start();
+  const server = http.createServer(
+    createRequestHandler({ apollo, authenticate: createAuthenticator(config), pack, stores, metrics, maxBatch: config.maxBatch, maxBodyBytes: 1_000_000 }),
+  );
+  server.requestTimeout = 30_000;
+  return {
+    server,
+    apollo,
+    async close() {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await apollo.stop();
+    },
+  };
+}

@@ -1,0 +1,92 @@
+import { defaultFieldResolver, GraphQLResolveInfo, GraphQLSchema, isObjectType, responsePathAsArray } from 'graphql';
+import { categoryOf } from './category.directive';
+import { GatewayContext } from '../http/context';
+import { decide, Decision, purposeCovers, retentionEnd } from '../policy/decide';
+import { mask } from '../policy/mask';
+import { GatewayError } from '../errors';
+
+/**
+ * The decide stage, wired into the schema: every field tagged with a category gets its resolver
+ * wrapped so its value leaves only through `decide()`. The wrapper is synchronous for plain
+ * fields (no promise per field), records every decision for the access log, and fails closed:
+ * no purpose, or no loaded state for the customer, means no value.
+ */
+export function enforceCategories(schema: GraphQLSchema): GraphQLSchema {
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    for (const field of Object.values(type.getFields())) {
+      const category = categoryOf(field);
+      if (!category) continue;
+      const inner = field.resolve ?? defaultFieldResolver;
+      field.resolve = (parent, args, ctx: GatewayContext, info) => {
+        const decision = decideField(ctx, parent as FieldParent, category, info);
+        if (decision.effect === 'DENY') return policyError(decision, category);
+        const value = inner(parent, args, ctx, info);
+        if (decision.effect === 'ALLOW') return value;
+        const kind = decision.mask!;
+        return value instanceof Promise ? value.then((v) => mask(kind, v)) : mask(kind, value);
+      };
+    }
+  }
+  return schema;
+}
+
+interface FieldParent {
+  id: string;
+  customerId?: string;
+  collectedAt?: Date;
+}
+
+const pathOf = (info: GraphQLResolveInfo) => responsePathAsArray(info.path).join('.');
+
+function decideField(ctx: GatewayContext, parent: FieldParent, category: string, info: GraphQLResolveInfo): Decision {
+  const customerId = parent.customerId ?? parent.id;
+  const purpose = ctx.purpose;
+  let decision: Decision;
+  if (purpose === null) {
+    // The plan stage requires a purpose for every tagged field; reaching here without one is a bug: deny.
+    decision = { effect: 'DENY', reason: 'CATEGORY_NOT_IN_PURPOSE', rule: 'purpose.missing' };
+  } else if (!purposeCovers(purpose, category)) {
+    decision = decide({ pack: ctx.pack, purpose, category, state: null, recordCollectedAt: null, now: ctx.now });
+  } else {
+    const state = ctx.states.get(customerId);
+    if (!state) throw new GatewayError('CONSENT_STATE_UNAVAILABLE', 'Customer state was not loaded; refusing to decide');
+    decision = decide({ pack: ctx.pack, purpose, category, state, recordCollectedAt: parent.collectedAt ?? null, now: ctx.now });
+  }
+  ctx.decisions.push({ customerId, typeName: info.parentType.name, fieldPath: pathOf(info), category, effect: decision.effect, reason: decision.reason, rule: decision.rule });
+  return decision;
+}
+
+function policyError(d: Decision, category: string): GatewayError {
+  return new GatewayError('FORBIDDEN_BY_POLICY', `Not available for this purpose: ${d.reason}`, { reason: d.reason, category, rule: d.rule });
+}
+
+/**
+ * "Records older than their retention for the purpose are not returned": a record is dropped
+ * when every category of its type that the purpose covers is past retention. The drop is logged.
+ */
+export function dropExpired<T extends { id: string; customerId: string; collectedAt: Date }>(
+  ctx: GatewayContext,
+  typeName: string,
+  typeCategories: readonly string[],
+  rows: T[],
+  info: GraphQLResolveInfo,
+): T[] {
+  const purpose = ctx.purpose;
+  if (!purpose) return rows;
+  const covered = typeCategories.filter((c) => purposeCovers(purpose, c));
+  if (!covered.length) return rows;
+  return rows.filter((row) => {
+    const expired = covered.every((c) => {
+      const end = retentionEnd(purpose, c, row.collectedAt);
+      return end !== null && end <= ctx.now;
+    });
+    if (expired) {
+      ctx.decisions.push({
+        customerId: row.customerId, typeName, fieldPath: `${pathOf(info)}[id=${row.id}]`, category: covered[0],
+        effect: 'DENY', reason: 'RETENTION_EXPIRED', rule: `purposes.${purpose.key}.retention`,
+      });
+    }
+    return !expired;
+  });
+}

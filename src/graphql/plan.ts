@@ -1,0 +1,65 @@
+import { DocumentNode, getNamedType, GraphQLSchema, isObjectType, OperationDefinitionNode, TypeInfo, visit, visitWithTypeInfo } from 'graphql';
+import { categoryOf } from './category.directive';
+import { purposeCovers } from '../policy/decide';
+import { Purpose } from '../policy/pack.types';
+
+/**
+ * The plan stage: before any resolver runs, which data categories does this operation ask for,
+ * and which of them can the declared purpose never see? Subject-independent, so denials found
+ * here cost no customer-state read.
+ */
+export interface OperationPlan {
+  /** Categories of every tagged field the operation selects. */
+  readonly categories: ReadonlySet<string>;
+  /** Those the purpose never covers: denied as CATEGORY_NOT_IN_PURPOSE without reading state. */
+  readonly deniedByPurpose: ReadonlySet<string>;
+  /** True when some requested category may be allowed: customer state must be loaded. */
+  readonly needsState: boolean;
+}
+
+/** Root fields that read customer data even when no tagged field is selected under them. */
+export const PERSONAL_ROOT_FIELDS = new Set(['customer', 'customers']);
+
+export function requestedCategories(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): { categories: Set<string>; personalRoot: boolean } {
+  const categories = new Set<string>();
+  let personalRoot = false;
+  const typeInfo = new TypeInfo(schema);
+  // Walk the operation and every fragment it may spread (over-approximates, never under).
+  const nodes = [operation, ...document.definitions.filter((d) => d.kind === 'FragmentDefinition')];
+  for (const node of nodes) {
+    visit(
+      node,
+      visitWithTypeInfo(typeInfo, {
+        Field() {
+          const parent = typeInfo.getParentType();
+          const def = typeInfo.getFieldDef();
+          if (!parent || !def) return;
+          if (parent === schema.getQueryType() && PERSONAL_ROOT_FIELDS.has(def.name)) personalRoot = true;
+          const c = categoryOf(def);
+          if (c) categories.add(c);
+        },
+      }),
+    );
+  }
+  return { categories, personalRoot };
+}
+
+export function planFor(categories: ReadonlySet<string>, purpose: Purpose): OperationPlan {
+  const denied = new Set([...categories].filter((c) => !purposeCovers(purpose, c)));
+  return { categories, deniedByPurpose: denied, needsState: denied.size < categories.size };
+}
+
+/** type name -> categories of its tagged fields (for retention filtering of whole records). */
+export function categoriesByType(schema: GraphQLSchema): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const type of Object.values(schema.getTypeMap())) {
+    if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    const cats = new Set<string>();
+    for (const f of Object.values(type.getFields())) {
+      const c = categoryOf(f);
+      if (c && !isObjectType(getNamedType(f.type))) cats.add(c);
+    }
+    if (cats.size) out.set(type.name, [...cats]);
+  }
+  return out;
+}

@@ -1,0 +1,117 @@
+import { Arg, Ctx, FieldResolver, ID, Info, Query, Resolver, Root } from 'type-graphql';
+import { GraphQLResolveInfo } from 'graphql';
+import { Customer } from '../types/customer.type';
+import { Email, Phone, PostalAddress, SocialAccount } from '../types/contact.type';
+import { Account, CallLog, Communication, HealthDeclaration, LoginEvent } from '../types/activity.type';
+import { BankAccount, Invoice, Order, PaymentCard } from '../types/billing.type';
+import { GatewayContext } from '../../http/context';
+import { GatewayError } from '../../errors';
+import { Row } from '../../stores/loaders';
+import { loadCustomerStates } from '../../stores/gateway/load-customer-state';
+import { dropExpired } from '../enforce';
+import { TYPE_CATEGORIES } from '../type-categories';
+
+/**
+ * The resolve stage for customers: root queries load customers (batched) and, when the plan
+ * needs it, the decision state of all of them in one statement, before any tagged field
+ * resolves. Nested lists come from per-request DataLoaders; records past retention for the
+ * purpose are dropped here.
+ */
+const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
+
+function checkIds(ids: string[], max: number): void {
+  if (ids.length > max) throw new GatewayError('BATCH_TOO_LARGE', `customers(ids:) takes at most ${max} ids`, { max });
+  const bad = ids.findIndex((id) => !ID_PATTERN.test(id));
+  if (bad >= 0) throw new GatewayError('BAD_USER_INPUT', `ids[${bad}] is not a customer id`);
+}
+
+async function loadWithState(ctx: GatewayContext, ids: string[]): Promise<(Row | null)[]> {
+  let rows: (Row | null)[];
+  try {
+    rows = (await ctx.loaders.customers.loadMany(ids)).map((r) => (r instanceof Error ? null : r));
+  } catch {
+    throw new GatewayError('STORE_UNAVAILABLE', 'The CRM store is unavailable');
+  }
+  if (ctx.plan?.needsState) {
+    const found = rows.filter((r): r is Row => r !== null).filter((r) => !ctx.states.has(r.id));
+    try {
+      const states = await loadCustomerStates(ctx.stores.gateway, found.map((r) => ({ id: r.id, dateOfBirth: (r.dateOfBirth as string) ?? null })), ctx.now);
+      for (const [id, s] of states) ctx.states.set(id, s);
+    } catch {
+      throw new GatewayError('CONSENT_STATE_UNAVAILABLE', 'Consent state could not be read; no personal data is returned');
+    }
+  }
+  return rows;
+}
+
+type Listed = { id: string; customerId: string; collectedAt: Date };
+
+async function list<T extends Listed>(ctx: GatewayContext, info: GraphQLResolveInfo, typeName: string, load: Promise<Row[]>): Promise<T[]> {
+  let rows: Row[];
+  try {
+    rows = await load;
+  } catch {
+    throw new GatewayError('STORE_UNAVAILABLE', 'A personal-data store is unavailable');
+  }
+  return dropExpired(ctx, typeName, TYPE_CATEGORIES.get(typeName) ?? [], rows as unknown as T[], info);
+}
+
+@Resolver(() => Customer)
+export class CustomerResolver {
+  @Query(() => Customer, { nullable: true, description: 'One customer by id; null if there is none. Needs X-Purpose.' })
+  async customer(@Arg('id', () => ID) id: string, @Ctx() ctx: GatewayContext): Promise<Row | null> {
+    checkIds([id], 1);
+    return (await loadWithState(ctx, [id]))[0];
+  }
+
+  @Query(() => [Customer], { nullable: 'items', description: 'Customers by id, in the order asked (null where none exists). At most GATEWAY_MAX_BATCH ids (default 100). Needs X-Purpose.' })
+  async customers(@Arg('ids', () => [ID]) ids: string[], @Ctx() ctx: GatewayContext): Promise<(Row | null)[]> {
+    checkIds(ids, ctx.maxBatch);
+    return loadWithState(ctx, ids);
+  }
+
+  @FieldResolver(() => [Email]) emails(@Root() c: Row, @Ctx() ctx: GatewayContext, @Info() info: GraphQLResolveInfo) {
+    return list(ctx, info, 'Email', ctx.loaders.emails.load(c.id));
+  }
+  @FieldResolver(() => [Phone]) phones(@Root() c: Row, @Ctx() ctx: GatewayContext, @Info() info: GraphQLResolveInfo) {
+    return list(ctx, info, 'Phone', ctx.loaders.phones.load(c.id));
+  }
+  @FieldResolver(() => [PostalAddress]) addresses(@Root() c: Row, @Ctx() ctx: GatewayContext, @Info() info: GraphQLResolveInfo) {
+    return list(ctx, info, 'PostalAddress', ctx.loaders.addresses.load(c.id));
+  }
+  @FieldResolver(() => [SocialAccount]) socialAccounts(@Root() c: Row, @Ctx() ctx: GatewayContext, @Info() info: GraphQLResolveInfo) {
+    return list(ctx, info, 'SocialAccount', ctx.loaders.socialAccounts.load(c.id));
+  }
+  @FieldResolver(() => [Account]) accounts(@Root() c: Row, @Ctx() ctx: GatewayContext, @Info() info: GraphQLResolveInfo) {
+    return list(ctx, info, 'Account', ctx.loaders.accounts.load(c.id));
+  }
+  @FieldResolver(() => [Communication]) communications(@Root() c: Row, @Ctx() ctx: GatewayContext, @Info() info: GraphQLResolveInfo) {
+    return list(ctx, info, 'Communication', ctx.loaders.communications.load(c.id));
+  }
+  @FieldResolver(() => [CallLog]) callLogs(@Root() c: Row, @Ctx() ctx: GatewayContext, @Info() info: GraphQLResolveInfo) {
+    return list(ctx, info, 'CallLog', ctx.loaders.callLogs.load(c.id));
+  }
+  @FieldResolver(() => [HealthDeclaration]) healthDeclarations(@Root() c: Row, @Ctx() ctx: GatewayContext, @Info() info: GraphQLResolveInfo) {
+    return list(ctx, info, 'HealthDeclaration', ctx.loaders.healthDeclarations.load(c.id));
+  }
+  @FieldResolver(() => [BankAccount]) bankAccounts(@Root() c: Row, @Ctx() ctx: GatewayContext, @Info() info: GraphQLResolveInfo) {
+    return list(ctx, info, 'BankAccount', ctx.loaders.bankAccounts.load(c.id));
+  }
+  @FieldResolver(() => [PaymentCard]) paymentCards(@Root() c: Row, @Ctx() ctx: GatewayContext, @Info() info: GraphQLResolveInfo) {
+    return list(ctx, info, 'PaymentCard', ctx.loaders.paymentCards.load(c.id));
+  }
+  @FieldResolver(() => [Order]) orders(@Root() c: Row, @Ctx() ctx: GatewayContext, @Info() info: GraphQLResolveInfo) {
+    return list(ctx, info, 'Order', ctx.loaders.orders.load(c.id));
+  }
+  @FieldResolver(() => [Invoice]) invoices(@Root() c: Row, @Ctx() ctx: GatewayContext, @Info() info: GraphQLResolveInfo) {
+    return list(ctx, info, 'Invoice', ctx.loaders.invoices.load(c.id));
+  }
+}
+
+@Resolver(() => Account)
+export class AccountResolver {
+  @FieldResolver(() => [LoginEvent], { description: 'Logins on this account; those past retention for the purpose are left out' })
+  loginEvents(@Root() a: Row, @Ctx() ctx: GatewayContext, @Info() info: GraphQLResolveInfo) {
+    return list(ctx, info, 'LoginEvent', ctx.loaders.loginEventsByAccount.load(a.id));
+  }
+}

@@ -1,0 +1,135 @@
+import http from 'node:http';
+import { randomUUID } from 'node:crypto';
+import { ApolloServer, HeaderMap } from '@apollo/server';
+import { GatewayContext } from './context';
+import { Authenticator, Caller } from './authenticate';
+import { ErrorCode, GatewayError } from '../errors';
+import { PolicyPack } from '../policy/pack.types';
+import { Stores, storesReady } from '../stores/open-stores';
+import { createLoaders } from '../stores/loaders';
+import { Metrics } from './metrics';
+import { requestStats } from './request-context';
+import { log } from '../log';
+
+/**
+ * The HTTP edge: a small router on node:http in front of Apollo. It owns what happens before
+ * GraphQL: caller authentication, body limits and parsing, the purpose headers, the request id.
+ * Every failure here is answered with a GraphQL-shaped JSON error carrying a fixed code.
+ */
+export interface EdgeDeps {
+  apollo: ApolloServer<GatewayContext>;
+  authenticate: Authenticator;
+  pack: PolicyPack;
+  stores: Stores;
+  metrics: Metrics;
+  maxBatch: number;
+  maxBodyBytes: number;
+}
+
+export function sendError(res: http.ServerResponse, code: ErrorCode, message: string, requestId: string, extra: Record<string, unknown> = {}): void {
+  const e = new GatewayError(code, message);
+  send(res, e.status, { errors: [{ message, extensions: { code, ...extra } }] }, requestId);
+}
+
+function send(res: http.ServerResponse, status: number, body: unknown, requestId: string, type = 'application/json; charset=utf-8'): void {
+  const text = typeof body === 'string' ? body : JSON.stringify(body);
+  res.writeHead(status, { 'content-type': type, 'x-request-id': requestId, 'cache-control': 'no-store' });
+  res.end(text);
+}
+
+async function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req) {
+    size += (chunk as Buffer).length;
+    if (size > limit) throw new GatewayError('PAYLOAD_TOO_LARGE', `Request body exceeds ${limit} bytes`);
+    chunks.push(chunk as Buffer);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** Narrows the token's roles to those the pack grants the caller; a caller the pack does not list has none. */
+function effectiveCaller(caller: Caller, pack: PolicyPack): Caller {
+  const entry = pack.callers[caller.id];
+  return { id: caller.id, roles: entry ? caller.roles.filter((r) => entry.roles.includes(r)) : [] };
+}
+
+const HEADER_VALUE = /^[\x20-\x7e]{1,200}$/;
+
+export function createRequestHandler(deps: EdgeDeps): http.RequestListener {
+  return (req, res) => {
+    const requestId = randomUUID();
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    handle(req, res, url, requestId).catch((err) => {
+      if (err instanceof GatewayError) return sendError(res, err.code, err.message, requestId);
+      log.error('unhandled request error', { requestId, error: err instanceof Error ? err.name : 'unknown' });
+      if (!res.headersSent) sendError(res, 'INTERNAL_SERVER_ERROR', 'Internal error', requestId);
+    });
+  };
+
+  async function handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL, requestId: string): Promise<void> {
+    if (url.pathname === '/healthz') return send(res, 200, { status: 'ok' }, requestId);
+    if (url.pathname === '/readyz') {
+      const stores = await storesReady(deps.stores);
+      const ready = Object.values(stores).every((s) => s === 'ok');
+      return send(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', stores }, requestId);
+    }
+    if (url.pathname === '/metrics') return send(res, 200, await deps.metrics.registry.metrics(), requestId, deps.metrics.registry.contentType);
+    if (url.pathname !== '/graphql') return sendError(res, 'NOT_FOUND', `No route ${url.pathname}`, requestId);
+    if (req.method !== 'POST' && req.method !== 'GET') return sendError(res, 'METHOD_NOT_ALLOWED', 'Use POST (or GET for queries)', requestId);
+
+    const caller = effectiveCaller(await deps.authenticate(req.headers.authorization), deps.pack);
+    const purpose = headerValue(req, 'x-purpose');
+    const justification = headerValue(req, 'x-justification');
+
+    let body: unknown;
+    if (req.method === 'POST') {
+      const type = (req.headers['content-type'] ?? '').split(';')[0].trim().toLowerCase();
+      if (type !== 'application/json' && type !== 'application/graphql-response+json') {
+        return sendError(res, 'UNSUPPORTED_MEDIA_TYPE', 'Send the request as application/json', requestId);
+      }
+      const raw = await readBody(req, deps.maxBodyBytes);
+      try {
+        body = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
+      } catch {
+        return sendError(res, 'BAD_REQUEST', 'The request body is not valid UTF-8 JSON', requestId);
+      }
+      if (Array.isArray(body)) return sendError(res, 'BAD_REQUEST', 'Batched requests are not supported', requestId);
+    }
+
+    const headers = new HeaderMap();
+    for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers.set(k, Array.isArray(v) ? v.join(', ') : v);
+    const context: GatewayContext = {
+      requestId, caller, purposeHeader: purpose, justification,
+      clientAddress: req.socket.remoteAddress ?? null,
+      pack: deps.pack, now: new Date(), stores: deps.stores, loaders: createLoaders(deps.stores), maxBatch: deps.maxBatch,
+      purpose: null, plan: null, states: new Map(), decisions: [],
+    };
+    const stats = { sqlStatements: 0 };
+    const result = await requestStats.run(stats, () =>
+      deps.apollo.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: req.method!, headers, search: url.search, body },
+        context: async () => context,
+      }),
+    );
+    res.statusCode = result.status ?? 200;
+    for (const [k, v] of result.headers) res.setHeader(k, v);
+    res.setHeader('x-request-id', requestId);
+    res.setHeader('x-sql-statements', String(stats.sqlStatements));
+    if (result.body.kind === 'complete') {
+      res.end(result.body.string);
+    } else {
+      for await (const chunk of result.body.asyncIterator) res.write(chunk);
+      res.end();
+    }
+  }
+}
+
+function headerValue(req: http.IncomingMessage, name: string): string | null {
+  const v = req.headers[name];
+  if (v === undefined) return null;
+  const s = Array.isArray(v) ? v[0] : v;
+  if (s.trim() === '') return null;
+  if (!HEADER_VALUE.test(s)) throw new GatewayError('BAD_REQUEST', `${name} must be printable ASCII, at most 200 characters`);
+  return s.trim();
+}

@@ -1,0 +1,56 @@
+/**
+ * A policy pack as the gateway uses it after loading (see policies/FORMAT.md for the YAML).
+ * Durations are kept as ISO 8601 strings in the YAML and as parsed Duration objects here.
+ */
+export const LAWFUL_BASES = ['consent', 'contract', 'legal_obligation', 'legitimate_interest', 'vital_interest', 'public_task'] as const;
+export type LawfulBasis = (typeof LAWFUL_BASES)[number];
+export const ROLES = ['service', 'auditor', 'dpo'] as const;
+export type Role = (typeof ROLES)[number];
+export const MASKS = ['last4', 'email', 'initials', 'redact', 'year_only'] as const;
+export type MaskKind = (typeof MASKS)[number];
+
+export interface Duration {
+  readonly iso: string;
+  readonly years: number;
+  readonly months: number;
+  readonly days: number;
+}
+
+export interface Purpose {
+  readonly key: string;
+  readonly description: string;
+  readonly lawfulBasis: LawfulBasis;
+  readonly directMarketing: boolean;
+  readonly categories: readonly string[];
+  readonly retentionDefault: Duration | null;
+  readonly retention: Readonly<Record<string, Duration>>;
+  readonly masking: Readonly<Record<string, MaskKind>>;
+  readonly consentValidity: Duration | null;
+  readonly cite: string | null;
+}
+
+export interface CallerEntry {
+  readonly id: string;
+  readonly purposes: readonly string[];
+  readonly roles: readonly Role[];
+}
+
+export interface PolicyPack {
+  readonly id: string;
+  readonly title: string;
+  /** sha256 of the pack file: recorded with every access-log entry. */
+  readonly hash: string;
+  readonly file: string;
+  readonly language: 'th' | 'en';
+  readonly controller: { name: string; contact: Record<string, string>; dpo: Record<string, string> };
+  readonly regulator: { name: string; contact: string };
+  readonly rights: { responseDeadline: Duration; granted: readonly string[] };
+  readonly accessLogRetention: Duration | null;
+  /** Categories this controller holds: key -> sensitive. */
+  readonly categories: Readonly<Record<string, { sensitive: boolean }>>;
+  readonly minors: { age: number; withoutGuardianConsent: 'delete' | 'restrict' };
+  readonly purposes: Readonly<Record<string, Purpose>>;
+  readonly callers: Readonly<Record<string, CallerEntry>>;
+  /** The rest (recipients, transfers, sources, statements, tests) kept as parsed for export and tooling. */
+  readonly raw: Record<string, unknown>;
+}
