@@ -1,4 +1,4 @@
-import { GraphQLError } from 'graphql';
+import { GraphQLError, GraphQLErrorOptions } from 'graphql';
 
 /**
  * The one error hierarchy. Every error a client can see is a GatewayError with a fixed
@@ -32,9 +32,10 @@ export class GatewayError extends GraphQLError {
   readonly code: ErrorCode;
   readonly status: number;
 
-  constructor(code: ErrorCode, message: string, extra: Record<string, unknown> = {}) {
+  constructor(code: ErrorCode, message: string, extra: Record<string, unknown> = {}, located?: Pick<GraphQLErrorOptions, 'nodes' | 'path'>) {
     const status = ERROR_CODES[code];
     super(message, {
+      ...located,
       extensions: {
         code,
         ...extra,
@@ -45,6 +46,21 @@ export class GatewayError extends GraphQLError {
     this.code = code;
     this.status = status;
     this.name = 'GatewayError';
+  }
+}
+
+/**
+ * Builds an error without capturing a stack trace. Field-level denials are expected outcomes,
+ * thousands per response, and no stack ever reaches a client; capturing one per denial was
+ * the largest cost of an enforced request (measured with --cpu-prof).
+ */
+export function withoutStack<T>(make: () => T): T {
+  const limit = Error.stackTraceLimit;
+  Error.stackTraceLimit = 0;
+  try {
+    return make();
+  } finally {
+    Error.stackTraceLimit = limit;
   }
 }
 

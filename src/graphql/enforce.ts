@@ -3,7 +3,7 @@ import { categoryOf } from './category.directive';
 import { GatewayContext } from '../http/context';
 import { decide, Decision, purposeCovers, retentionEnd } from '../policy/decide';
 import { mask } from '../policy/mask';
-import { GatewayError } from '../errors';
+import { GatewayError, withoutStack } from '../errors';
 
 /**
  * The decide stage, wired into the schema: every field tagged with a category gets its resolver
@@ -20,7 +20,7 @@ export function enforceCategories(schema: GraphQLSchema): GraphQLSchema {
       const inner = field.resolve ?? defaultFieldResolver;
       field.resolve = (parent, args, ctx: GatewayContext, info) => {
         const decision = decideField(ctx, parent as FieldParent, category, info);
-        if (decision.effect === 'DENY') return policyError(decision, category);
+        if (decision.effect === 'DENY') return policyError(decision, category, info);
         const value = inner(parent, args, ctx, info);
         if (decision.effect === 'ALLOW') return value;
         const kind = decision.mask!;
@@ -57,8 +57,9 @@ function decideField(ctx: GatewayContext, parent: FieldParent, category: string,
   return decision;
 }
 
-function policyError(d: Decision, category: string): GatewayError {
-  return new GatewayError('FORBIDDEN_BY_POLICY', `Not available for this purpose: ${d.reason}`, { reason: d.reason, category, rule: d.rule });
+/** Built already located (nodes + path), so graphql-js uses it as is instead of wrapping it in a second error. */
+function policyError(d: Decision, category: string, info: GraphQLResolveInfo): GatewayError {
+  return withoutStack(() => new GatewayError('FORBIDDEN_BY_POLICY', `Not available for this purpose: ${d.reason}`, { reason: d.reason, category, rule: d.rule }, { nodes: info.fieldNodes, path: responsePathAsArray(info.path) }));
 }
 
 /**
