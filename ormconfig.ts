@@ -8,6 +8,7 @@ import { BankAccountRow, InvoiceRow, OrderRow, PaymentCardRow } from './src/stor
 import { BillingInitial1764050000000 } from './src/stores/billing/migrations/1764050000000-BillingInitial';
 import { ConsentEventRow, ErasureRow, ObjectionEventRow, RectificationEventRow, RestrictionEventRow } from './src/stores/gateway/state.entity';
 import { GatewayInitial1764050000000 } from './src/stores/gateway/migrations/1764050000000-GatewayInitial';
+import { AccessLogFields1764060000000 } from './src/stores/gateway/migrations/1764060000000-AccessLogFields';
 
 /**
  * The three TypeORM DataSources: the gateway's own database and the two personal-data stores it
@@ -20,7 +21,7 @@ export type StoreName = 'gateway' | 'crm' | 'billing';
 export const STORE_DEFINITIONS: Record<StoreName, Pick<DataSourceOptions, 'entities' | 'migrations'>> = {
   gateway: {
     entities: [ConsentEventRow, ObjectionEventRow, RestrictionEventRow, RectificationEventRow, ErasureRow],
-    migrations: [GatewayInitial1764050000000],
+    migrations: [GatewayInitial1764050000000, AccessLogFields1764060000000],
   },
   crm: {
     entities: [CustomerRow, EmailRow, PhoneRow, PostalAddressRow, SocialAccountRow, AccountRow, LoginEventRow, CommunicationRow, CallLogRow, HealthDeclarationRow],

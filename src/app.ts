@@ -1,5 +1,6 @@
 import http from 'node:http';
 import { ApolloServer } from '@apollo/server';
+import { ApolloServerPluginCacheControlDisabled } from '@apollo/server/plugin/disabled';
 import { GraphQLFormattedError } from 'graphql';
 import { Config } from './config';
 import { GatewayContext } from './http/context';
@@ -39,9 +40,13 @@ export function formatError(formatted: GraphQLFormattedError): GraphQLFormattedE
   return { message: 'Internal error', path: formatted.path, extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 }
 
-export async function createGateway(config: Config, stores: Stores): Promise<Gateway> {
+/**
+ * `enforce: false` exists only for `npm run bench`: the same schema and resolvers without the
+ * decision wrapper and role rules, as the baseline enforcement is measured against.
+ */
+export async function createGateway(config: Config, stores: Stores, opts: { enforce: boolean } = { enforce: true }): Promise<Gateway> {
   const pack = loadPack(config.policyPath);
-  const schema = buildGatewaySchema();
+  const schema = buildGatewaySchema({ enforce: opts.enforce });
   const metrics = createMetrics();
   const apollo = new ApolloServer<GatewayContext>({
     schema,
@@ -52,7 +57,8 @@ export async function createGateway(config: Config, stores: Stores): Promise<Gat
     allowBatchedHttpRequests: false,
     nodeEnv: config.env,
     formatError,
-    plugins: [gatewayPlugin(schema, metrics)],
+    // Cache control would wrap every field resolver; personal data is never cacheable anyway.
+    plugins: [gatewayPlugin(schema, metrics, { plan: opts.enforce }), ApolloServerPluginCacheControlDisabled()],
     logger: { debug: () => undefined, info: () => undefined, warn: (m) => log.warn(String(m)), error: (m) => log.error(String(m)) },
   });
   await apollo.start();

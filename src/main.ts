@@ -1,4 +1,4 @@
-import 'reflect-metadata';
+import './boot';
 import path from 'node:path';
 import { describeConfig, loadConfig, ConfigError, PROJECT_ROOT } from './config';
 import { closeStores, openStores, resolveDatabaseUrls, Stores } from './stores/open-stores';

@@ -39,7 +39,23 @@ interface FieldParent {
 
 const pathOf = (info: GraphQLResolveInfo) => responsePathAsArray(info.path).join('.');
 
+/**
+ * Decides once per (record, category) and reuses the entry for the record's other fields of that
+ * category: same purpose, customer state, category and record time give the same decision.
+ * graphql-js shares one parent path object among a record's fields, so it keys the record.
+ */
 function decideField(ctx: GatewayContext, parent: FieldParent, category: string, info: GraphQLResolveInfo): Decision {
+  const recordKey = info.path.prev ?? info.path;
+  let perRecord = ctx.recordDecisions.get(recordKey);
+  if (!perRecord) {
+    perRecord = new Map();
+    ctx.recordDecisions.set(recordKey, perRecord);
+  }
+  const known = perRecord.get(category);
+  if (known) {
+    known.fields.push(info.fieldName);
+    return known as unknown as Decision;
+  }
   const customerId = parent.customerId ?? parent.id;
   const purpose = ctx.purpose;
   let decision: Decision;
@@ -53,8 +69,13 @@ function decideField(ctx: GatewayContext, parent: FieldParent, category: string,
     if (!state) throw new GatewayError('CONSENT_STATE_UNAVAILABLE', 'Customer state was not loaded; refusing to decide');
     decision = decide({ pack: ctx.pack, purpose, category, state, recordCollectedAt: parent.collectedAt ?? null, now: ctx.now });
   }
-  ctx.decisions.push({ customerId, typeName: info.parentType.name, fieldPath: pathOf(info), category, effect: decision.effect, reason: decision.reason, rule: decision.rule });
-  return decision;
+  const entry = {
+    customerId, typeName: info.parentType.name, recordPath: responsePathAsArray(recordKey).join('.'), fields: [info.fieldName],
+    category, effect: decision.effect, reason: decision.reason, rule: decision.rule, mask: decision.mask,
+  };
+  perRecord.set(category, entry);
+  ctx.decisions.push(entry);
+  return entry as unknown as Decision;
 }
 
 /** Built already located (nodes + path), so graphql-js uses it as is instead of wrapping it in a second error. */
@@ -84,7 +105,7 @@ export function dropExpired<T extends { id: string; customerId: string; collecte
     });
     if (expired) {
       ctx.decisions.push({
-        customerId: row.customerId, typeName, fieldPath: `${pathOf(info)}[id=${row.id}]`, category: covered[0],
+        customerId: row.customerId, typeName, recordPath: `${pathOf(info)}[id=${row.id}]`, fields: [], category: covered[0],
         effect: 'DENY', reason: 'RETENTION_EXPIRED', rule: `purposes.${purpose.key}.retention`,
       });
     }

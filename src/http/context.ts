@@ -32,4 +32,6 @@ export interface GatewayContext {
   readonly states: Map<string, CustomerState>;
   /** Every decision made, written to the access log before the response leaves. */
   readonly decisions: DecisionRecord[];
+  /** Per record (keyed by its response path object), the decision entry per category. */
+  readonly recordDecisions: Map<object, Map<string, DecisionRecord>>;
 }

@@ -14,7 +14,7 @@ import { log } from '../log';
  *  - log (willSendResponse): every decision is committed to the access log before the response
  *    leaves; if that fails the response is replaced by AUDIT_UNAVAILABLE with no data.
  */
-export function gatewayPlugin(schema: GraphQLSchema, metrics: Metrics): ApolloServerPlugin<GatewayContext> {
+export function gatewayPlugin(schema: GraphQLSchema, metrics: Metrics, opts: { plan: boolean } = { plan: true }): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart() {
       const started = process.hrtime.bigint();
@@ -23,6 +23,7 @@ export function gatewayPlugin(schema: GraphQLSchema, metrics: Metrics): ApolloSe
         async didResolveOperation(rc) {
           const op = rc.operation;
           if (!op) return;
+          if (!opts.plan) return; // bench baseline only
           const first = op.selectionSet.selections.find((s) => s.kind === 'Field');
           operation = `${op.operation}:${first && first.kind === 'Field' ? first.name.value : 'fragment'}`;
           const ctx = rc.contextValue;

@@ -45,9 +45,18 @@ export function purposeCovers(purpose: Purpose, category: string): boolean {
   return purpose.categories.some((c) => covers(c, category));
 }
 
+const sensitiveCache = new WeakMap<PolicyPack, Map<string, boolean>>();
+
+/** Sensitive in the taxonomy or marked so by the pack; memoised per pack (it runs per field). */
 export function isSensitive(pack: PolicyPack, category: string): boolean {
-  if (isSensitiveInTaxonomy(category)) return true;
-  return Object.entries(pack.categories).some(([key, c]) => c.sensitive && covers(key, category));
+  let cache = sensitiveCache.get(pack);
+  if (!cache) sensitiveCache.set(pack, (cache = new Map()));
+  let v = cache.get(category);
+  if (v === undefined) {
+    v = isSensitiveInTaxonomy(category) || Object.entries(pack.categories).some(([key, c]) => c.sensitive && covers(key, category));
+    cache.set(category, v);
+  }
+  return v;
 }
 
 /** Retention for (purpose, category): the most specific entry that covers the category, else the default. */

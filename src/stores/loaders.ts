@@ -11,7 +11,13 @@ import { Stores } from './open-stores';
  */
 export type Row = Record<string, unknown> & { id: string; customerId: string; collectedAt: Date; source: string };
 
-const camel = (s: string) => s.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+const camelCache = new Map<string, string>();
+/** snake_case column -> camelCase key, cached: it runs for every column of every row. */
+const camel = (s: string) => {
+  let c = camelCache.get(s);
+  if (c === undefined) camelCache.set(s, (c = s.replace(/_([a-z0-9])/g, (_, x: string) => x.toUpperCase())));
+  return c;
+};
 
 function toRow(r: Record<string, unknown>): Row {
   const out: Record<string, unknown> = {};

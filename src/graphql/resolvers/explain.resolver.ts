@@ -34,7 +34,7 @@ export class ExplainResolver {
     }
     const decisions = list.map((category) => {
       const d = decide({ pack: ctx.pack, purpose, category, state, recordCollectedAt: null, now: ctx.now });
-      ctx.decisions.push({ customerId, typeName: 'Explain', fieldPath: `explain.${category}`, category, effect: d.effect, reason: d.reason, rule: d.rule });
+      ctx.decisions.push({ customerId, typeName: 'Explain', recordPath: 'explain', fields: [], category, effect: d.effect, reason: d.reason, rule: d.rule });
       return { category, effect: d.effect as EffectEnum, reason: d.reason, rule: d.rule };
     });
     return { customerId, purpose: purpose.key, policyHash: ctx.pack.hash, decidedAt: ctx.now, decisions };
