@@ -21,13 +21,13 @@ test('every decision is logged with caller, purpose, category, effect and reason
   const r = await gw.gql({ token: await gw.token('crm-service'), purpose: 'account_management', query: QUERY, headers: { 'x-justification': 'TICKET-42' } });
   expect(r.status).toBe(200);
   const rows = await gw.stores.gateway.query(
-    `SELECT caller, roles, purpose, justification, customer_id, type_name, field_path, category, effect, reason, rule, policy_hash = $2 AS current_pack
-     FROM access_log WHERE request_id = $1 ORDER BY field_path`, [r.headers['x-request-id'], loadPack(gw.config.policyPath).hash]);
+    `SELECT caller, roles, purpose, justification, customer_id, type_name, field_path, fields, category, effect, reason, rule, policy_hash = $2 AS current_pack
+     FROM access_log WHERE request_id = $1 ORDER BY field_path, category`, [r.headers['x-request-id'], loadPack(gw.config.policyPath).hash]);
   const common = { caller: 'crm-service', roles: ['service'], purpose: 'account_management', justification: 'TICKET-42', customer_id: ADULT.id, current_pack: true };
   expect(rows).toEqual([
-    { ...common, type_name: 'Email', field_path: 'customer.emails.0.address', category: 'contact.email', effect: 'ALLOW', reason: null, rule: 'purposes.account_management.lawful_basis' },
-    { ...common, type_name: 'Customer', field_path: 'customer.firstName', category: 'identity.name', effect: 'ALLOW', reason: null, rule: 'purposes.account_management.lawful_basis' },
-    { ...common, type_name: 'Customer', field_path: 'customer.nationalId', category: 'identity.national_id', effect: 'DENY', reason: 'CATEGORY_NOT_IN_PURPOSE', rule: 'purposes.account_management.categories' },
+    { ...common, type_name: 'Customer', field_path: 'customer', fields: ['firstName'], category: 'identity.name', effect: 'ALLOW', reason: null, rule: 'purposes.account_management.lawful_basis' },
+    { ...common, type_name: 'Customer', field_path: 'customer', fields: ['nationalId'], category: 'identity.national_id', effect: 'DENY', reason: 'CATEGORY_NOT_IN_PURPOSE', rule: 'purposes.account_management.categories' },
+    { ...common, type_name: 'Email', field_path: 'customer.emails.0', fields: ['address'], category: 'contact.email', effect: 'ALLOW', reason: null, rule: 'purposes.account_management.lawful_basis' },
   ]);
   const dump = JSON.stringify(await gw.stores.gateway.query('SELECT * FROM access_log'));
   for (const value of [ADULT.firstName, ADULT.email, ADULT.nationalId!]) expect(dump).not.toContain(value);
