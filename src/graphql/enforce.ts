@@ -1,4 +1,4 @@
-import { defaultFieldResolver, GraphQLResolveInfo, GraphQLSchema, isObjectType, responsePathAsArray } from 'graphql';
+import { defaultFieldResolver, FieldNode, GraphQLResolveInfo, GraphQLSchema, isObjectType, responsePathAsArray } from 'graphql';
 import { categoryOf } from './category.directive';
 import { GatewayContext } from '../http/context';
 import { decide, Decision, purposeCovers, retentionEnd } from '../policy/decide';
@@ -78,9 +78,29 @@ function decideField(ctx: GatewayContext, parent: FieldParent, category: string,
   return entry as unknown as Decision;
 }
 
-/** Built already located (nodes + path), so graphql-js uses it as is instead of wrapping it in a second error. */
+/**
+ * Denial errors, cheaply. A response may carry thousands of them, and a GraphQLError costs a
+ * stack capture, property definitions and a line/column scan of the query per instance (the top
+ * of a --cpu-prof). Errors for the same field node and the same decision differ only in `path`,
+ * so one template is built per (field node, decision) and each denial is a clone that owns its
+ * path. The clone is still `instanceof GraphQLError`, and having a path array makes graphql-js
+ * use it as is rather than wrap it (locatedError).
+ */
+const templates = new WeakMap<FieldNode, Map<string, GatewayError>>();
+
 function policyError(d: Decision, category: string, info: GraphQLResolveInfo): GatewayError {
-  return withoutStack(() => new GatewayError('FORBIDDEN_BY_POLICY', `Not available for this purpose: ${d.reason}`, { reason: d.reason, category, rule: d.rule }, { nodes: info.fieldNodes, path: responsePathAsArray(info.path) }));
+  const node = info.fieldNodes[0];
+  let byDecision = templates.get(node);
+  if (!byDecision) templates.set(node, (byDecision = new Map()));
+  const key = `${category}|${d.reason}|${d.rule}`;
+  let template = byDecision.get(key);
+  if (!template) {
+    template = withoutStack(() => new GatewayError('FORBIDDEN_BY_POLICY', `Not available for this purpose: ${d.reason}`, { reason: d.reason, category, rule: d.rule }, { nodes: info.fieldNodes, path: [] }));
+    byDecision.set(key, template);
+  }
+  const error = Object.create(template) as GatewayError;
+  Object.defineProperty(error, 'path', { value: responsePathAsArray(info.path), enumerable: true });
+  return error;
 }
 
 /**
