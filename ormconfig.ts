@@ -9,6 +9,7 @@ import { BillingInitial1764050000000 } from './src/stores/billing/migrations/176
 import { ConsentEventRow, ErasureRow, ObjectionEventRow, RectificationEventRow, RestrictionEventRow } from './src/stores/gateway/state.entity';
 import { GatewayInitial1764050000000 } from './src/stores/gateway/migrations/1764050000000-GatewayInitial';
 import { AccessLogFields1764060000000 } from './src/stores/gateway/migrations/1764060000000-AccessLogFields';
+import { AccessLogChain1764070000000 } from './src/stores/gateway/migrations/1764070000000-AccessLogChain';
 
 /**
  * The three TypeORM DataSources: the gateway's own database and the two personal-data stores it
@@ -21,7 +22,7 @@ export type StoreName = 'gateway' | 'crm' | 'billing';
 export const STORE_DEFINITIONS: Record<StoreName, Pick<DataSourceOptions, 'entities' | 'migrations'>> = {
   gateway: {
     entities: [ConsentEventRow, ObjectionEventRow, RestrictionEventRow, RectificationEventRow, ErasureRow],
-    migrations: [GatewayInitial1764050000000, AccessLogFields1764060000000],
+    migrations: [GatewayInitial1764050000000, AccessLogFields1764060000000, AccessLogChain1764070000000],
   },
   crm: {
     entities: [CustomerRow, EmailRow, PhoneRow, PostalAddressRow, SocialAccountRow, AccountRow, LoginEventRow, CommunicationRow, CallLogRow, HealthDeclarationRow],

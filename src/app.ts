@@ -12,6 +12,7 @@ import { buildGatewaySchema } from './graphql/schema';
 import { loadPack } from './policy/load-pack';
 import { Stores } from './stores/open-stores';
 import { log } from './log';
+import { createGroupCommitWriter } from './audit/log-writer';
 
 /**
  * Assembles the gateway from its parts, given open stores: pack -> schema -> Apollo -> HTTP edge.
@@ -48,6 +49,7 @@ export async function createGateway(config: Config, stores: Stores, opts: { enfo
   const pack = loadPack(config.policyPath);
   const schema = buildGatewaySchema({ enforce: opts.enforce });
   const metrics = createMetrics();
+  const logWriter = createGroupCommitWriter(stores.gateway);
   const apollo = new ApolloServer<GatewayContext>({
     schema,
     introspection: config.env === 'development',
@@ -58,7 +60,7 @@ export async function createGateway(config: Config, stores: Stores, opts: { enfo
     nodeEnv: config.env,
     formatError,
     // Cache control would wrap every field resolver; personal data is never cacheable anyway.
-    plugins: [gatewayPlugin(schema, metrics, { plan: opts.enforce }), ApolloServerPluginCacheControlDisabled()],
+    plugins: [gatewayPlugin(schema, metrics, logWriter, { plan: opts.enforce }), ApolloServerPluginCacheControlDisabled()],
     logger: { debug: () => undefined, info: () => undefined, warn: (m) => log.warn(String(m)), error: (m) => log.error(String(m)) },
   });
   await apollo.start();
@@ -72,6 +74,7 @@ export async function createGateway(config: Config, stores: Stores, opts: { enfo
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
       await apollo.stop();
+      await logWriter.close();
     },
   };
 }

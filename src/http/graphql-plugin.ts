@@ -3,7 +3,7 @@ import { GraphQLSchema } from 'graphql';
 import { GatewayContext } from './context';
 import { GatewayError } from '../errors';
 import { planFor, requestedCategories } from '../graphql/plan';
-import { writeAccessLog } from '../audit/access-log';
+import { AccessLogWriter } from '../audit/log-writer';
 import { Metrics } from './metrics';
 import { log } from '../log';
 
@@ -14,7 +14,7 @@ import { log } from '../log';
  *  - log (willSendResponse): every decision is committed to the access log before the response
  *    leaves; if that fails the response is replaced by AUDIT_UNAVAILABLE with no data.
  */
-export function gatewayPlugin(schema: GraphQLSchema, metrics: Metrics, opts: { plan: boolean } = { plan: true }): ApolloServerPlugin<GatewayContext> {
+export function gatewayPlugin(schema: GraphQLSchema, metrics: Metrics, logWriter: AccessLogWriter, opts: { plan: boolean } = { plan: true }): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart() {
       const started = process.hrtime.bigint();
@@ -50,7 +50,7 @@ export function gatewayPlugin(schema: GraphQLSchema, metrics: Metrics, opts: { p
           let outcome = rc.errors?.length || (body?.kind === 'single' && body.singleResult.errors?.length) ? 'error' : 'ok';
           if (ctx.decisions.length) {
             try {
-              await writeAccessLog(ctx.stores.gateway, {
+              await logWriter.append({
                 requestId: ctx.requestId, caller: ctx.caller.id, roles: ctx.caller.roles, purpose: ctx.purpose?.key ?? null,
                 justification: ctx.justification, clientAddress: ctx.clientAddress, policyHash: ctx.pack.hash, at: ctx.now,
               }, ctx.decisions);

@@ -36,6 +36,7 @@ export class CustomerStateResolver {
   async withdrawConsent(@Arg('customerId', () => ID) customerId: string, @Arg('purpose', () => String) purposeKey: string, @Arg('source', () => String, { defaultValue: 'support' }) source: string, @Ctx() ctx: GatewayContext): Promise<StateEventView> {
     const purpose = purposeOf(ctx, purposeKey);
     assertMayRecordFor(ctx, purpose, 'consent');
+    if (!(SOURCES as readonly string[]).includes(source)) throw new GatewayError('BAD_USER_INPUT', `source must be one of ${SOURCES.join(', ')}`);
     await assertCustomerExists(ctx, customerId);
     const row = await appendEvent(ctx.stores.gateway, 'consent_events', { customer_id: customerId, purpose: purpose.key, action: 'withdraw', source, recorded_by: ctx.caller.id });
     return { ...camel(row), kind: 'consent' };
@@ -60,7 +61,7 @@ export class CustomerStateResolver {
 
   @Mutation(() => StateEventView, { description: 'Restrict processing (DPO): the whole customer, one category, or one category for one purpose' })
   async restrictProcessing(@Arg('customerId', () => ID) customerId: string, @Arg('category', () => String, { nullable: true }) category: string | null, @Arg('purpose', () => String, { nullable: true }) purposeKey: string | null, @Arg('reason', () => String, { nullable: true }) reason: string | null, @Ctx() ctx: GatewayContext): Promise<StateEventView> {
-    const purpose = purposeKey === null ? null : purposeOf(ctx, purposeKey).key;
+    const purpose = purposeKey == null ? null : purposeOf(ctx, purposeKey).key;
     await assertCustomerExists(ctx, customerId);
     const row = await appendEvent(ctx.stores.gateway, 'restriction_events', { customer_id: customerId, category: checkCategory(category), purpose, action: 'restrict', reason, recorded_by: ctx.caller.id });
     return { ...camel(row), kind: 'restriction' };
@@ -68,7 +69,7 @@ export class CustomerStateResolver {
 
   @Mutation(() => StateEventView, { description: 'Lift a restriction (DPO); names the same category and purpose as the restriction' })
   async liftRestriction(@Arg('customerId', () => ID) customerId: string, @Arg('category', () => String, { nullable: true }) category: string | null, @Arg('purpose', () => String, { nullable: true }) purposeKey: string | null, @Ctx() ctx: GatewayContext): Promise<StateEventView> {
-    const purpose = purposeKey === null ? null : purposeOf(ctx, purposeKey).key;
+    const purpose = purposeKey == null ? null : purposeOf(ctx, purposeKey).key;
     await assertCustomerExists(ctx, customerId);
     const row = await appendEvent(ctx.stores.gateway, 'restriction_events', { customer_id: customerId, category: checkCategory(category), purpose, action: 'lift', recorded_by: ctx.caller.id });
     return { ...camel(row), kind: 'restriction' };
