@@ -12,7 +12,7 @@ import { buildGatewaySchema } from './graphql/schema';
 import { loadPack } from './policy/load-pack';
 import { Stores } from './stores/open-stores';
 import { log } from './log';
-import { createGroupCommitWriter } from './audit/log-writer';
+import { AccessLogWriter, createGroupCommitWriter } from './audit/log-writer';
 
 /**
  * Assembles the gateway from its parts, given open stores: pack -> schema -> Apollo -> HTTP edge.
@@ -42,14 +42,15 @@ export function formatError(formatted: GraphQLFormattedError): GraphQLFormattedE
 }
 
 /**
- * `enforce: false` exists only for `npm run bench`: the same schema and resolvers without the
- * decision wrapper and role rules, as the baseline enforcement is measured against.
+ * `enforce: false` and `logWriter` exist only for `npm run bench`: the same schema and resolvers
+ * without the decision wrapper and role rules, and a no-op writer, as the baselines that
+ * enforcement and logging are measured against.
  */
-export async function createGateway(config: Config, stores: Stores, opts: { enforce: boolean } = { enforce: true }): Promise<Gateway> {
+export async function createGateway(config: Config, stores: Stores, opts: { enforce: boolean; logWriter?: AccessLogWriter } = { enforce: true }): Promise<Gateway> {
   const pack = loadPack(config.policyPath);
   const schema = buildGatewaySchema({ enforce: opts.enforce });
   const metrics = createMetrics();
-  const logWriter = createGroupCommitWriter(stores.gateway);
+  const logWriter = opts.logWriter ?? createGroupCommitWriter(stores.gateway);
   const apollo = new ApolloServer<GatewayContext>({
     schema,
     introspection: config.env === 'development',

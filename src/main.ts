@@ -1,5 +1,6 @@
 import './boot';
 import path from 'node:path';
+import { AddressInfo } from 'node:net';
 import { describeConfig, loadConfig, ConfigError, PROJECT_ROOT } from './config';
 import { closeStores, openStores, resolveDatabaseUrls, Stores } from './stores/open-stores';
 import { createGateway } from './app';
@@ -41,7 +42,8 @@ async function main(): Promise<void> {
   }
   gateway = await createGateway(config, stores);
   await new Promise<void>((resolve) => gateway!.server.listen(config.port, config.host, resolve));
-  const url = `http://${config.host}:${config.port}/graphql`;
+  const { port } = gateway.server.address() as AddressInfo; // PORT=0 picks a free port
+  const url = `http://${config.host}:${port}/graphql`;
   log.info('listening', { url, policy: pack.id });
   if (cluster) await printWelcome(config, url, cluster.dir, pack);
 }
