@@ -1,10 +1,10 @@
 import { Effect, Reason } from '../policy/decide';
 
 /**
- * One access-log entry's worth of decision, as collected during a request (never the value).
- * Fields of one record that share a category share one decision (same purpose, customer state,
- * category and record time), so they share one entry: `recordPath` names the record
- * (`customers.3.emails.0`) and `fields` the fields decided (`address`, `primary`).
+ * One access-log entry, as collected during a request (never the value): one decision for one
+ * customer and one category, and every field it covered. `recordPath` is where the customer
+ * sits in the response (`customer`, `customers.3`); `fields` are the decided fields relative to
+ * it (`firstName`, `emails.0.address`, `accounts.0.loginEvents[id=12]` for a record left out).
  */
 export interface DecisionRecord {
   readonly customerId: string | null;

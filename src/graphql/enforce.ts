@@ -1,7 +1,7 @@
 import { defaultFieldResolver, FieldNode, GraphQLResolveInfo, GraphQLSchema, isObjectType, responsePathAsArray } from 'graphql';
 import { categoryOf } from './category.directive';
 import { GatewayContext } from '../http/context';
-import { decide, Decision, purposeCovers, retentionEnd } from '../policy/decide';
+import { applyRetention, decideBeforeRetention, Decision, purposeCovers, retentionCutoff } from '../policy/decide';
 import { mask } from '../policy/mask';
 import { GatewayError, withoutStack } from '../errors';
 
@@ -37,45 +37,58 @@ interface FieldParent {
   collectedAt?: Date;
 }
 
-const pathOf = (info: GraphQLResolveInfo) => responsePathAsArray(info.path).join('.');
+/**
+ * Where a field sits, split at its customer: `customers.3` + `emails.0.address`. The access log
+ * keeps one entry per (customer, category, decision) listing every field it covered by this
+ * relative path, so nothing is lost and a 100-customer read writes hundreds of rows, not
+ * thousands.
+ */
+function splitPath(path: GraphQLResolveInfo['path'], leaf?: string): { root: string; relative: string } {
+  const keys: (string | number)[] = leaf === undefined ? [] : [leaf];
+  for (let p: GraphQLResolveInfo['path'] | undefined = path; p; p = p.prev) keys.push(p.key);
+  keys.reverse();
+  const cut = typeof keys[1] === 'number' ? 2 : 1;
+  return { root: keys.slice(0, cut).join('.'), relative: keys.slice(cut).join('.') };
+}
+
+/** Records the decision in the request's access-log entries, grouped per (customer, category, decision). */
+export function recordDecision(ctx: GatewayContext, customerId: string, typeName: string, category: string, d: Decision, where: { root: string; relative: string }): void {
+  const key = `${where.root}\u0000${category}\u0000${d.effect}\u0000${d.reason}\u0000${d.rule}`;
+  let entry = ctx.logEntries.get(key);
+  if (!entry) {
+    entry = { customerId, typeName, recordPath: where.root, fields: [], category, effect: d.effect, reason: d.reason, rule: d.rule };
+    ctx.logEntries.set(key, entry);
+    ctx.decisions.push(entry);
+  }
+  entry.fields.push(where.relative);
+}
 
 /**
- * Decides once per (record, category) and reuses the entry for the record's other fields of that
- * category: same purpose, customer state, category and record time give the same decision.
- * graphql-js shares one parent path object among a record's fields, so it keys the record.
+ * The decision for one field. Rules 1-6 and 8 depend on the customer, not the record, so they
+ * are computed once per (customer, category) per request; per field only the retention cut-off
+ * is compared with the record's collection time.
  */
 function decideField(ctx: GatewayContext, parent: FieldParent, category: string, info: GraphQLResolveInfo): Decision {
-  const recordKey = info.path.prev ?? info.path;
-  let perRecord = ctx.recordDecisions.get(recordKey);
-  if (!perRecord) {
-    perRecord = new Map();
-    ctx.recordDecisions.set(recordKey, perRecord);
-  }
-  const known = perRecord.get(category);
-  if (known) {
-    known.fields.push(info.fieldName);
-    return known as unknown as Decision;
-  }
   const customerId = parent.customerId ?? parent.id;
-  const purpose = ctx.purpose;
-  let decision: Decision;
-  if (purpose === null) {
-    // The plan stage requires a purpose for every tagged field; reaching here without one is a bug: deny.
-    decision = { effect: 'DENY', reason: 'CATEGORY_NOT_IN_PURPOSE', rule: 'purpose.missing' };
-  } else if (!purposeCovers(purpose, category)) {
-    decision = decide({ pack: ctx.pack, purpose, category, state: null, recordCollectedAt: null, now: ctx.now });
-  } else {
-    const state = ctx.states.get(customerId);
-    if (!state) throw new GatewayError('CONSENT_STATE_UNAVAILABLE', 'Customer state was not loaded; refusing to decide');
-    decision = decide({ pack: ctx.pack, purpose, category, state, recordCollectedAt: parent.collectedAt ?? null, now: ctx.now });
+  const key = `${customerId}\u0000${category}`;
+  let cached = ctx.decisionCache.get(key);
+  if (!cached) {
+    const purpose = ctx.purpose;
+    if (purpose === null) {
+      // The plan stage requires a purpose for every tagged field; reaching here without one is a bug: deny.
+      cached = { pre: { effect: 'DENY', reason: 'CATEGORY_NOT_IN_PURPOSE', rule: 'purpose.missing' }, cutoff: null };
+    } else if (!purposeCovers(purpose, category)) {
+      cached = { pre: decideBeforeRetention(ctx.pack, purpose, category, null, ctx.now), cutoff: null };
+    } else {
+      const state = ctx.states.get(customerId);
+      if (!state) throw new GatewayError('CONSENT_STATE_UNAVAILABLE', 'Customer state was not loaded; refusing to decide');
+      cached = { pre: decideBeforeRetention(ctx.pack, purpose, category, state, ctx.now), cutoff: retentionCutoff(purpose, category, ctx.now) };
+    }
+    ctx.decisionCache.set(key, cached);
   }
-  const entry = {
-    customerId, typeName: info.parentType.name, recordPath: responsePathAsArray(recordKey).join('.'), fields: [info.fieldName],
-    category, effect: decision.effect, reason: decision.reason, rule: decision.rule, mask: decision.mask,
-  };
-  perRecord.set(category, entry);
-  ctx.decisions.push(entry);
-  return entry as unknown as Decision;
+  const decision = parent.collectedAt && ctx.purpose ? applyRetention(cached.pre, ctx.purpose, cached.cutoff, parent.collectedAt) : cached.pre;
+  recordDecision(ctx, customerId, info.parentType.name, category, decision, splitPath(info.path));
+  return decision;
 }
 
 /**
@@ -105,7 +118,8 @@ function policyError(d: Decision, category: string, info: GraphQLResolveInfo): G
 
 /**
  * "Records older than their retention for the purpose are not returned": a record is dropped
- * when every category of its type that the purpose covers is past retention. The drop is logged.
+ * when every category of its type that the purpose covers is past retention. Each drop is
+ * logged as a RETENTION_EXPIRED decision on `list[id=...]`.
  */
 export function dropExpired<T extends { id: string; customerId: string; collectedAt: Date }>(
   ctx: GatewayContext,
@@ -118,16 +132,14 @@ export function dropExpired<T extends { id: string; customerId: string; collecte
   if (!purpose) return rows;
   const covered = typeCategories.filter((c) => purposeCovers(purpose, c));
   if (!covered.length) return rows;
+  const cutoffs = covered.map((c) => retentionCutoff(purpose, c, ctx.now));
+  if (cutoffs.some((c) => c === null)) return rows;
   return rows.filter((row) => {
-    const expired = covered.every((c) => {
-      const end = retentionEnd(purpose, c, row.collectedAt);
-      return end !== null && end <= ctx.now;
-    });
+    const expired = cutoffs.every((c) => row.collectedAt <= c!);
     if (expired) {
-      ctx.decisions.push({
-        customerId: row.customerId, typeName, recordPath: `${pathOf(info)}[id=${row.id}]`, fields: [], category: covered[0],
-        effect: 'DENY', reason: 'RETENTION_EXPIRED', rule: `purposes.${purpose.key}.retention`,
-      });
+      const where = splitPath(info.path);
+      recordDecision(ctx, row.customerId, typeName, covered[0], { effect: 'DENY', reason: 'RETENTION_EXPIRED', rule: `purposes.${purpose.key}.retention` },
+        { root: where.root, relative: `${where.relative}[id=${row.id}]` });
     }
     return !expired;
   });

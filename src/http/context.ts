@@ -4,6 +4,7 @@ import { CustomerState } from '../policy/customer-state';
 import { Stores } from '../stores/open-stores';
 import { Loaders } from '../stores/loaders';
 import { DecisionRecord } from '../audit/decision-record';
+import { Decision } from '../policy/decide';
 import { OperationPlan } from '../graphql/plan';
 
 /**
@@ -32,6 +33,8 @@ export interface GatewayContext {
   readonly states: Map<string, CustomerState>;
   /** Every decision made, written to the access log before the response leaves. */
   readonly decisions: DecisionRecord[];
-  /** Per record (keyed by its response path object), the decision entry per category. */
-  readonly recordDecisions: Map<object, Map<string, DecisionRecord>>;
+  /** Per (customer, category): the record-independent decision and the retention cut-off. */
+  readonly decisionCache: Map<string, { pre: Decision; cutoff: Date | null }>;
+  /** Access-log entries by (customer, category, decision), each listing the fields it covered. */
+  readonly logEntries: Map<string, DecisionRecord>;
 }

@@ -1,6 +1,6 @@
 import { covers, isSensitiveInTaxonomy } from './taxonomy';
-import { addDuration } from './duration';
-import { MaskKind, PolicyPack, Purpose } from './pack.types';
+import { addDuration, subtractDuration } from './duration';
+import { Duration, MaskKind, PolicyPack, Purpose } from './pack.types';
 import { consentFor, CustomerState } from './customer-state';
 
 /**
@@ -60,17 +60,41 @@ export function isSensitive(pack: PolicyPack, category: string): boolean {
 }
 
 /** Retention for (purpose, category): the most specific entry that covers the category, else the default. */
-export function retentionEnd(purpose: Purpose, category: string, collectedAt: Date): Date | null {
+export function retentionFor(purpose: Purpose, category: string): Duration | null {
   let best: string | null = null;
   for (const key of Object.keys(purpose.retention)) {
     if (covers(key, category) && (best === null || key.length > best.length)) best = key;
   }
-  const d = best !== null ? purpose.retention[best] : purpose.retentionDefault;
-  return d ? addDuration(collectedAt, d) : null;
+  return best !== null ? purpose.retention[best] : purpose.retentionDefault;
+}
+
+/**
+ * Records collected at or before this instant are past retention for (purpose, category) at
+ * `now`; null when the purpose keeps the category without limit. Computed once per request
+ * and category, so the per-record check is one comparison.
+ */
+export function retentionCutoff(purpose: Purpose, category: string, now: Date): Date | null {
+  const d = retentionFor(purpose, category);
+  return d ? subtractDuration(now, d) : null;
 }
 
 export function decide(input: DecisionInput): Decision {
-  const { pack, purpose, category, state, now } = input;
+  const pre = decideBeforeRetention(input.pack, input.purpose, input.category, input.state, input.now);
+  if (pre.effect === 'DENY' || input.state === null || input.recordCollectedAt === null) return pre;
+  return applyRetention(pre, input.purpose, retentionCutoff(input.purpose, input.category, input.now), input.recordCollectedAt);
+}
+
+/** Rule 7 on a decision of rules 1-6 and 8: a record collected at or before the cutoff is past retention. */
+export function applyRetention(pre: Decision, purpose: Purpose, cutoff: Date | null, collectedAt: Date): Decision {
+  if (pre.effect !== 'DENY' && cutoff !== null && collectedAt <= cutoff) return deny('RETENTION_EXPIRED', `purposes.${purpose.key}.retention`);
+  return pre;
+}
+
+/**
+ * Rules 1-6 and 8: everything that depends on the customer but not on the record. The same
+ * for every record of one customer and category in a request, so the gateway computes it once.
+ */
+export function decideBeforeRetention(pack: PolicyPack, purpose: Purpose, category: string, state: CustomerState | null, now: Date): Decision {
   const p = `purposes.${purpose.key}`;
 
   // 1. The purpose must cover the category at all.
@@ -115,13 +139,7 @@ export function decide(input: DecisionInput): Decision {
     if (sensitive && !consent.explicit) return deny('EXPLICIT_CONSENT_REQUIRED', `categories.${category}.sensitive`);
   }
 
-  // 7. Retention, counted from the record's collection time.
-  if (input.recordCollectedAt !== null) {
-    const end = retentionEnd(purpose, category, input.recordCollectedAt);
-    if (end !== null && end <= now) return deny('RETENTION_EXPIRED', `${p}.retention`);
-  }
-
-  // 8. Allowed, possibly masked.
+  // 7. Retention is per record: see applyRetention. 8. Allowed, possibly masked.
   const maskKey = Object.keys(purpose.masking).find((k) => covers(k, category));
   if (maskKey !== undefined) return { effect: 'MASK', reason: null, rule: `${p}.masking.${maskKey}`, mask: purpose.masking[maskKey] };
   return { effect: 'ALLOW', reason: null, rule: `${p}.lawful_basis` };

@@ -15,3 +15,10 @@ export function addDuration(from: Date, d: Duration): Date {
   t.setUTCFullYear(t.getUTCFullYear() + d.years, t.getUTCMonth() + d.months, t.getUTCDate() + d.days);
   return t;
 }
+
+/** `from` minus the duration (UTC calendar arithmetic). */
+export function subtractDuration(from: Date, d: Duration): Date {
+  const t = new Date(from.getTime());
+  t.setUTCFullYear(t.getUTCFullYear() - d.years, t.getUTCMonth() - d.months, t.getUTCDate() - d.days);
+  return t;
+}

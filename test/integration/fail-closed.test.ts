@@ -24,10 +24,11 @@ test('every decision is logged with caller, purpose, category, effect and reason
     `SELECT caller, roles, purpose, justification, customer_id, type_name, field_path, fields, category, effect, reason, rule, policy_hash = $2 AS current_pack
      FROM access_log WHERE request_id = $1 ORDER BY field_path, category`, [r.headers['x-request-id'], loadPack(gw.config.policyPath).hash]);
   const common = { caller: 'crm-service', roles: ['service'], purpose: 'account_management', justification: 'TICKET-42', customer_id: ADULT.id, current_pack: true };
+  // One row per (customer, category, decision), ordered by category; fields relative to the customer.
   expect(rows).toEqual([
+    { ...common, type_name: 'Email', field_path: 'customer', fields: ['emails.0.address'], category: 'contact.email', effect: 'ALLOW', reason: null, rule: 'purposes.account_management.lawful_basis' },
     { ...common, type_name: 'Customer', field_path: 'customer', fields: ['firstName'], category: 'identity.name', effect: 'ALLOW', reason: null, rule: 'purposes.account_management.lawful_basis' },
     { ...common, type_name: 'Customer', field_path: 'customer', fields: ['nationalId'], category: 'identity.national_id', effect: 'DENY', reason: 'CATEGORY_NOT_IN_PURPOSE', rule: 'purposes.account_management.categories' },
-    { ...common, type_name: 'Email', field_path: 'customer.emails.0', fields: ['address'], category: 'contact.email', effect: 'ALLOW', reason: null, rule: 'purposes.account_management.lawful_basis' },
   ]);
   const dump = JSON.stringify(await gw.stores.gateway.query('SELECT * FROM access_log'));
   for (const value of [ADULT.firstName, ADULT.email, ADULT.nationalId!]) expect(dump).not.toContain(value);

@@ -1,0 +1,156 @@
+import { DataSource } from 'typeorm';
+import { batchHash, GENESIS_HASH, LogRow } from './log-writer';
+
+/**
+ * Verifies the access log's hash chain (`npm run audit -- verify`).
+ *
+ * Walks access_log_batches in id order, rebuilds each batch's rows from access_log exactly as the
+ * writer hashed them (`rowDigestInput`), recomputes `batchHash` and checks, for every batch:
+ *   - its prev_hash is the previous batch's hash (GENESIS_HASH for the first batch ever written),
+ *   - its rows are all there (row_count),
+ *   - its hash is the hash of its prev_hash, id, logged_at and rows.
+ * It stops at the first broken link.
+ *
+ * Where it starts: with no prune recorded, at the first batch, which must follow GENESIS_HASH.
+ * After a prune (`npm run audit -- prune`), the rows of the batches before the end of the
+ * pruned range are gone on purpose; the walk starts at the first batch logged at or after the
+ * latest pruned range's end (the start of the oldest kept month), and that batch's prev_hash is
+ * trusted as the anchor (reported in the result). Batches logged after that are expected to have
+ * all their rows: a month partition dropped without a record in access_log_prunes shows up as a
+ * row count mismatch, not as a moved anchor.
+ *
+ * Memory stays flat whatever the size of the log: batches are read in pages of BATCH_PAGE (keyset
+ * on id), rows one batch at a time (a batch holds at most the writer's maxBatchRows).
+ */
+export type BreakReason = 'hash mismatch' | 'prev_hash mismatch' | 'row count mismatch';
+
+export interface VerifyProgress {
+  /** Batches verified so far. */
+  batches: number;
+  /** Rows verified so far. */
+  rows: number;
+  /** Batches to verify in all (counted when the walk starts). */
+  total: number;
+}
+
+export interface VerifyResult {
+  /** True when every batch from the start (genesis or anchor) to the last one verified. */
+  ok: boolean;
+  /** Batches verified intact (before the broken one, if any). */
+  batches: number;
+  /** Rows of those batches. */
+  rows: number;
+  /** Null when the walk started at genesis; else the first kept batch after a prune, whose prev_hash was trusted. */
+  anchor: { batchId: string; prevHash: string } | null;
+  /**
+   * The first broken link. expected: what the chain records (previous batch's hash, the batch's
+   * row_count, the batch's stored hash); actual: what the data shows (this batch's prev_hash, rows
+   * found, hash recomputed from the rows found).
+   */
+  firstBroken: { batchId: string; reason: BreakReason; expected: string | number; actual: string | number } | null;
+}
+
+export interface VerifyOptions {
+  onProgress?: (p: VerifyProgress) => void;
+}
+
+const BATCH_PAGE = 1000;
+
+interface BatchRecord {
+  id: string;
+  logged_at: Date;
+  prev_hash: string;
+  hash: string;
+  row_count: number;
+}
+
+interface AccessLogRecord {
+  at: Date;
+  request_id: string;
+  caller: string;
+  roles: string[];
+  purpose: string | null;
+  justification: string | null;
+  client_address: string | null;
+  policy_hash: string;
+  customer_id: string | null;
+  type_name: string;
+  field_path: string;
+  fields: string[];
+  category: string;
+  effect: string;
+  reason: string | null;
+  rule: string | null;
+}
+
+/** A stored row as the writer's LogRow; `at` is a Date (pg parses timestamptz), arrays are arrays (pg parses text[]). */
+export function toLogRow(r: AccessLogRecord): LogRow {
+  return {
+    at: r.at, requestId: r.request_id, caller: r.caller, roles: r.roles, purpose: r.purpose, justification: r.justification,
+    clientAddress: r.client_address, policyHash: r.policy_hash, customerId: r.customer_id, typeName: r.type_name, fieldPath: r.field_path,
+    fields: r.fields, category: r.category, effect: r.effect, reason: r.reason, rule: r.rule,
+  };
+}
+
+/** Where the walk starts: the first batch, or after a prune the first batch past the pruned range. */
+async function startingPoint(ds: DataSource): Promise<{ afterId: string; pruned: boolean }> {
+  const [{ pruned_until: prunedUntil }] = await ds.query(`SELECT max(range_end) AS pruned_until FROM access_log_prunes`);
+  if (prunedUntil === null) return { afterId: '0', pruned: false };
+  const [first] = await ds.query(
+    `SELECT id::text AS id FROM access_log_batches WHERE logged_at >= $1 ORDER BY id LIMIT 1`, [prunedUntil]);
+  if (!first) return { afterId: '9223372036854775807', pruned: true }; // everything was pruned: nothing to verify
+  return { afterId: (BigInt(first.id) - 1n).toString(), pruned: true };
+}
+
+export async function verifyChain(ds: DataSource, opts: VerifyOptions = {}): Promise<VerifyResult> {
+  const start = await startingPoint(ds);
+  const [{ total }] = await ds.query(`SELECT count(*)::int AS total FROM access_log_batches WHERE id > $1`, [start.afterId]);
+  let anchor: VerifyResult['anchor'] = null;
+  let expectedPrev: string | null = start.pruned ? null : GENESIS_HASH; // null: take the first batch's prev_hash as the anchor
+  let batches = 0;
+  let rows = 0;
+  let lastId = start.afterId;
+  opts.onProgress?.({ batches, rows, total });
+  const result = (firstBroken: VerifyResult['firstBroken']): VerifyResult => ({ ok: firstBroken === null, batches, rows, anchor, firstBroken });
+
+  for (;;) {
+    const page: BatchRecord[] = await ds.query(
+      `SELECT id::text AS id, logged_at, prev_hash, hash, row_count FROM access_log_batches WHERE id > $1 ORDER BY id LIMIT ${BATCH_PAGE}`,
+      [lastId],
+    );
+    if (!page.length) return result(null);
+    for (const b of page) {
+      if (expectedPrev === null) {
+        anchor = { batchId: b.id, prevHash: b.prev_hash };
+        expectedPrev = b.prev_hash;
+      }
+      if (b.prev_hash !== expectedPrev) {
+        return result({ batchId: b.id, reason: 'prev_hash mismatch', expected: expectedPrev, actual: b.prev_hash });
+      }
+      // logged_at is the partition key and the same for every row of a batch: it lets PostgreSQL
+      // read one partition, and a row moved to another logged_at counts as missing.
+      const records: AccessLogRecord[] = await ds.query(
+        `SELECT at, request_id, caller, roles, purpose, justification, client_address, policy_hash, customer_id, type_name, field_path,
+                fields, category, effect, reason, rule
+         FROM access_log WHERE batch_id = $1 AND logged_at = $2 ORDER BY id LIMIT $3`,
+        [b.id, b.logged_at, b.row_count + 1],
+      );
+      if (records.length !== b.row_count) {
+        let found = records.length;
+        if (found > b.row_count) {
+          [{ found }] = await ds.query(`SELECT count(*)::int AS found FROM access_log WHERE batch_id = $1 AND logged_at = $2`, [b.id, b.logged_at]);
+        }
+        return result({ batchId: b.id, reason: 'row count mismatch', expected: b.row_count, actual: found });
+      }
+      const recomputed = batchHash(b.prev_hash, b.id, b.logged_at, records.map(toLogRow));
+      if (recomputed !== b.hash) {
+        return result({ batchId: b.id, reason: 'hash mismatch', expected: b.hash, actual: recomputed });
+      }
+      expectedPrev = b.hash;
+      batches += 1;
+      rows += records.length;
+      opts.onProgress?.({ batches, rows, total });
+    }
+    lastId = page[page.length - 1].id;
+  }
+}

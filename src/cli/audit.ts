@@ -1,0 +1,195 @@
+import 'reflect-metadata';
+import os from 'node:os';
+import { parseArgs } from 'node:util';
+import { SingleBar } from 'cli-progress';
+import { ConfigError, loadConfig } from '../config';
+import { log, setLogLevel } from '../log';
+import { loadPack, PackError } from '../policy/load-pack';
+import { closeStores, openStores, resolveDatabaseUrls, Stores } from '../stores/open-stores';
+import type { EmbeddedCluster } from '../db/embedded-postgres';
+import { verifyChain, VerifyResult } from '../audit/verify-chain';
+import { pruneAccessLog, PruneRefused, PruneResult } from '../audit/prune';
+import type { Duration } from '../policy/pack.types';
+
+/**
+ * `npm run audit -- verify`: checks the access log's hash chain (src/audit/verify-chain.ts).
+ * Progress on stderr; one line on stdout. Exit codes: 0 the chain holds, 1 it is broken (or
+ * the check failed), 2 bad arguments or configuration.
+ *
+ * `npm run audit -- prune --before YYYY-MM-DD [--by NAME]`: drops the month partitions of the
+ * access log that end at or before that date (UTC), if the policy pack's access_log_retention
+ * allows it (src/audit/prune.ts). Prints each dropped partition on stdout. `--by` is recorded in
+ * access_log_prunes (default: user@host). Exit codes: 0 done, 1 refused (retention) or failed,
+ * 2 bad arguments or configuration.
+ *
+ * With no database URLs configured both start the embedded PostgreSQL (GATEWAY_DATA_DIR/pg), as
+ * `npm start` does, and stop it at the end.
+ */
+const USAGE = 'usage: npm run audit -- verify\n       npm run audit -- prune --before YYYY-MM-DD [--by NAME]';
+
+export type AuditArgs = { command: 'verify' } | { command: 'prune'; before: Date; by: string };
+
+/** A command-line mistake: reported with the usage, exit code 2. */
+export class UsageError extends Error {}
+class HelpRequested extends Error {}
+
+const defaultBy = () => `${os.userInfo().username}@${os.hostname()}`;
+
+/** Parses and validates the command line. */
+export function parseAuditArgs(argv: string[]): AuditArgs {
+  const options = { before: { type: 'string' }, by: { type: 'string' }, help: { type: 'boolean' } } as const;
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof options; strict: true; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+  const { values, positionals } = parsed;
+  if (values.help) throw new HelpRequested();
+  if (positionals.length !== 1) throw new UsageError(positionals.length ? `one command expected, got "${positionals.join(' ')}"` : 'a command is required: verify or prune');
+  const [command] = positionals;
+  if (command === 'verify') {
+    if (values.before !== undefined || values.by !== undefined) throw new UsageError('verify takes no options');
+    return { command };
+  }
+  if (command === 'prune') {
+    if (values.before === undefined) throw new UsageError('prune needs --before YYYY-MM-DD');
+    const before = new Date(`${values.before}T00:00:00Z`);
+    if (!/^\d{4}-\d{2}-\d{2}$/.test(values.before) || Number.isNaN(before.getTime()) || before.toISOString().slice(0, 10) !== values.before) {
+      throw new UsageError(`--before must be a date YYYY-MM-DD, got "${values.before}"`);
+    }
+    const by = values.by ?? defaultBy();
+    if (!by.trim()) throw new UsageError('--by must not be empty');
+    return { command, before, by };
+  }
+  throw new UsageError(`unknown command "${command}": verify or prune`);
+}
+
+export function describeVerify(r: VerifyResult): string {
+  if (r.firstBroken) {
+    const b = r.firstBroken;
+    return `chain BROKEN at batch ${b.batchId}: ${b.reason} (expected ${b.expected}, got ${b.actual})`;
+  }
+  const from = r.anchor
+    ? `anchored at batch ${r.anchor.batchId}, the first kept after a prune; its prev_hash ${r.anchor.prevHash} is trusted`
+    : r.batches ? 'from genesis' : 'nothing to verify';
+  return `chain ok: ${r.batches} batches, ${r.rows} rows (${from})`;
+}
+
+export function describePrune(r: PruneResult, before: Date): string[] {
+  const day = before.toISOString().slice(0, 10);
+  if (!r.dropped.length) return [`nothing to prune before ${day}`];
+  const rows = r.dropped.reduce((n, p) => n + p.rows, 0);
+  return [
+    ...r.dropped.map((p) => `dropped ${p.name} [${p.rangeStart.toISOString()}, ${p.rangeEnd.toISOString()}): ${p.rows} rows`),
+    `pruned ${r.dropped.length} partition${r.dropped.length === 1 ? '' : 's'} (${rows} rows) before ${day}; recorded in access_log_prunes`,
+  ];
+}
+
+/** Stopping the cluster waits for its process to exit; if it already died, don't hang. */
+async function stopCluster(cluster: EmbeddedCluster): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([cluster.stop(), new Promise<void>((resolve) => (timer = setTimeout(resolve, 10_000)))]);
+  clearTimeout(timer);
+}
+
+async function main(argv: string[]): Promise<number> {
+  let args: AuditArgs;
+  let config: ReturnType<typeof loadConfig>;
+  try {
+    args = parseAuditArgs(argv);
+    config = loadConfig();
+  } catch (err) {
+    if (err instanceof HelpRequested) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`audit: ${err.message}\n${USAGE}\n`);
+      return 2;
+    }
+    if (err instanceof ConfigError) {
+      process.stderr.write(`audit: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  setLogLevel(config.logLevel);
+  let retention: Duration | null = null;
+  if (args.command === 'prune') {
+    try {
+      retention = loadPack(config.policyPath).accessLogRetention;
+    } catch (err) {
+      if (err instanceof PackError) {
+        process.stderr.write(`audit: ${err.message}\n`);
+        return 2;
+      }
+      throw err;
+    }
+  }
+
+  let cluster: EmbeddedCluster | null = null;
+  let stores: Stores | null = null;
+  try {
+    const resolved = await resolveDatabaseUrls(config);
+    cluster = resolved.cluster;
+    stores = await openStores(resolved.urls, { migrate: true });
+
+    if (args.command === 'verify') {
+      const bar = new SingleBar({
+        stream: process.stderr,
+        format: 'verifying [{bar}] {percentage}% | {value}/{total} batches | {rows} rows | ETA {eta_formatted}',
+        hideCursor: true,
+        etaBuffer: 50,
+      });
+      let started = false;
+      let result: VerifyResult;
+      try {
+        result = await verifyChain(stores.gateway, {
+          onProgress: ({ batches, rows, total }) => {
+            if (!started) {
+              bar.start(total, 0, { rows: 0 });
+              started = true;
+            }
+            bar.update(batches, { rows });
+          },
+        });
+      } finally {
+        if (started) bar.stop();
+      }
+      process.stdout.write(`${describeVerify(result)}\n`);
+      return result.ok ? 0 : 1;
+    }
+
+    const result = await pruneAccessLog(stores.gateway, { before: args.before, retention, now: new Date(), by: args.by });
+    for (const line of describePrune(result, args.before)) process.stdout.write(`${line}\n`);
+    if (result.defaultRowsBefore > 0) {
+      process.stderr.write(
+        `audit: warning: ${result.defaultRowsBefore} rows in access_log_default were logged before ${args.before.toISOString().slice(0, 10)}; ` +
+          'they are kept (rows leave only with their month partition)\n',
+      );
+    }
+    return 0;
+  } catch (err) {
+    if (err instanceof PruneRefused) {
+      process.stderr.write(`audit: ${err.message}\n`);
+      return 1;
+    }
+    // Messages only: a query error's parameters may be personal data.
+    log.error(`audit ${args.command} failed`, { error: err instanceof Error ? err.message : String(err) });
+    return 1;
+  } finally {
+    if (stores) await closeStores(stores).catch(() => undefined);
+    if (cluster) await stopCluster(cluster).catch(() => undefined);
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      log.error('audit failed', { error: err instanceof Error ? err.message : String(err) });
+      process.exit(1);
+    },
+  );
+}
