@@ -72,7 +72,7 @@ const DEFAULTS = {
 type Env = Record<string, string | undefined>;
 
 function int(env: Env, key: keyof typeof DEFAULTS, min: number, max: number): number {
-  const raw = env[key] ?? DEFAULTS[key];
+  const raw = env[key] || DEFAULTS[key]; // an empty variable counts as unset
   const n = Number(raw);
   if (!/^\d+$/.test(raw) || !Number.isInteger(n) || n < min || n > max) {
     throw new ConfigError(key, `expected an integer between ${min} and ${max}, got "${raw}"`);
@@ -81,7 +81,7 @@ function int(env: Env, key: keyof typeof DEFAULTS, min: number, max: number): nu
 }
 
 function oneOf<T extends string>(env: Env, key: string, fallback: string, allowed: readonly T[]): T {
-  const raw = env[key] ?? fallback;
+  const raw = env[key] || fallback;
   if (!(allowed as readonly string[]).includes(raw)) {
     throw new ConfigError(key, `expected one of ${allowed.join(', ')}, got "${raw}"`);
   }

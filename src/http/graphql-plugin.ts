@@ -63,7 +63,13 @@ export function gatewayPlugin(schema: GraphQLSchema, metrics: Metrics, logWriter
               outcome = 'audit_unavailable';
             }
           }
-          metrics.observe(operation, outcome, Number(process.hrtime.bigint() - started) / 1e9);
+          const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+          metrics.observe(operation, outcome, seconds);
+          // One line per request: identifiers and counts only, never a value.
+          log.info('request', {
+            requestId: ctx.requestId, caller: ctx.caller.id, purpose: ctx.purpose?.key ?? null, operation, outcome,
+            status: rc.response.http.status ?? 200, decisions: ctx.decisions.length, ms: Math.round(seconds * 1000),
+          });
         },
       };
     },

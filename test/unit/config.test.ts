@@ -1,0 +1,35 @@
+import { ConfigError, describeConfig, loadConfig } from '../../src/config';
+
+/** One config module: defaults, environment overrides, and errors that name the bad setting. */
+const bad = (env: Record<string, string>) => {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    return e instanceof ConfigError ? e.message : `unexpected ${String(e)}`;
+  }
+  return 'no error';
+};
+
+test('defaults: development, embedded stores, port 4000', () => {
+  const c = loadConfig({ GATEWAY_ENV: '', PORT: '', GATEWAY_DATABASE_URL: '', CRM_DATABASE_URL: '', BILLING_DATABASE_URL: '' });
+  expect({ env: c.env, port: c.port, databases: c.databases, maxBatch: c.maxBatch, audience: c.auth.audience }).toEqual({
+    env: 'development', port: 4000, databases: { gateway: null, crm: null, billing: null }, maxBatch: 100, audience: 'privacy-gateway',
+  });
+});
+
+test.each([
+  [{ PORT: 'abc' }, 'Invalid setting PORT: expected an integer between 0 and 65535, got "abc"'],
+  [{ GATEWAY_ENV: 'staging' }, 'Invalid setting GATEWAY_ENV: expected one of development, production, got "staging"'],
+  [{ GATEWAY_DATABASE_URL: 'postgres://x@h/db' }, 'Invalid setting CRM_DATABASE_URL: set all three database URLs, or none to use the embedded PostgreSQL'],
+  [{ GATEWAY_DATABASE_URL: 'mysql://h/db', CRM_DATABASE_URL: 'postgres://h/c', BILLING_DATABASE_URL: 'postgres://h/b' }, 'Invalid setting GATEWAY_DATABASE_URL: expected a postgres: or postgresql: URL'],
+  [{ GATEWAY_JWT_SECRET: 'short' }, 'Invalid setting GATEWAY_JWT_SECRET: must be at least 32 characters'],
+  [{ GATEWAY_ENV: 'production' }, 'Invalid setting GATEWAY_JWKS_URL: required when GATEWAY_ENV=production'],
+  [{ GATEWAY_MAX_BATCH: '0' }, 'Invalid setting GATEWAY_MAX_BATCH: expected an integer between 1 and 1000, got "0"'],
+])('%j is refused with a message naming the setting', (env, message) => {
+  expect(bad(env)).toBe(message);
+});
+
+test('the loggable description never includes connection strings or secrets', () => {
+  const c = loadConfig({ GATEWAY_DATABASE_URL: 'postgres://u:SECRETPW@h/g', CRM_DATABASE_URL: 'postgres://u:SECRETPW@h/c', BILLING_DATABASE_URL: 'postgres://u:SECRETPW@h/b', GATEWAY_JWT_SECRET: 'S'.repeat(40) });
+  expect(JSON.stringify(describeConfig(c))).not.toMatch(/SECRETPW|SSSS/);
+});
