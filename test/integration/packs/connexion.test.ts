@@ -50,10 +50,10 @@ describe('8.3 restriction "e.g. restricting the use of the phone number for cont
       errors: [denied(q, ['customer', 'phones', 0, 'number'], 'RESTRICTED', 'contact.phone', 'restriction.contact.phone.product_interest_contact')],
     });
     expect(await accessLog(gw, marketing, 'effect, reason, category, field_path, fields, rule')).toEqual([
+      { effect: 'ALLOW', reason: null, category: 'contact.email', field_path: 'customer', fields: ['emails.0.address'], rule: 'purposes.product_interest_contact.lawful_basis' },
+      { effect: 'DENY', reason: 'RESTRICTED', category: 'contact.phone', field_path: 'customer', fields: ['phones.0.number'], rule: 'restriction.contact.phone.product_interest_contact' },
+      { effect: 'ALLOW', reason: null, category: 'contact.social_media', field_path: 'customer', fields: ['socialAccounts.0.handle', 'socialAccounts.0.platform'], rule: 'purposes.product_interest_contact.lawful_basis' },
       { effect: 'ALLOW', reason: null, category: 'identity.name', field_path: 'customer', fields: ['firstName'], rule: 'purposes.product_interest_contact.lawful_basis' },
-      { effect: 'ALLOW', reason: null, category: 'contact.email', field_path: 'customer.emails.0', fields: ['address'], rule: 'purposes.product_interest_contact.lawful_basis' },
-      { effect: 'DENY', reason: 'RESTRICTED', category: 'contact.phone', field_path: 'customer.phones.0', fields: ['number'], rule: 'restriction.contact.phone.product_interest_contact' },
-      { effect: 'ALLOW', reason: null, category: 'contact.social_media', field_path: 'customer.socialAccounts.0', fields: ['handle', 'platform'], rule: 'purposes.product_interest_contact.lawful_basis' },
     ]);
 
     const qs = `query($id: ID!) { customer(id: $id) { firstName phones { number } } }`;
@@ -257,10 +257,10 @@ describe('8.2 erasure; 6.3 legal reasons', () => {
       },
     });
     expect(await accessLog(gw, legal)).toEqual([
+      { effect: 'ALLOW', reason: null, category: 'contact.email', field_path: 'customer', fields: ['emails.0.address'] },
+      { effect: 'ALLOW', reason: null, category: 'financial.invoice', field_path: 'customer', fields: ['invoices.0.amount', 'invoices.0.billingName', 'invoices.0.invoiceNumber'] },
+      { effect: 'ALLOW', reason: null, category: 'financial.tax_id', field_path: 'customer', fields: ['invoices.0.taxId'] },
       { effect: 'ALLOW', reason: null, category: 'identity.name', field_path: 'customer', fields: ['firstName'] },
-      { effect: 'ALLOW', reason: null, category: 'contact.email', field_path: 'customer.emails.0', fields: ['address'] },
-      { effect: 'ALLOW', reason: null, category: 'financial.invoice', field_path: 'customer.invoices.0', fields: ['amount', 'billingName', 'invoiceNumber'] },
-      { effect: 'ALLOW', reason: null, category: 'financial.tax_id', field_path: 'customer.invoices.0', fields: ['taxId'] },
     ]);
   });
 });

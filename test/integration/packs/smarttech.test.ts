@@ -40,9 +40,9 @@ describe('ผู้เยาว์ (minors.age 20)', () => {
       ],
     });
     expect(await accessLog(gw, before)).toEqual([
+      { effect: 'DENY', reason: 'GUARDIAN_CONSENT_REQUIRED', category: 'contact.email', field_path: 'customer', fields: ['emails.0.address'] },
       { effect: 'DENY', reason: 'GUARDIAN_CONSENT_REQUIRED', category: 'identity.name', field_path: 'customer', fields: ['firstName'] },
       { effect: 'DENY', reason: 'CATEGORY_NOT_IN_PURPOSE', category: 'identity.national_id', field_path: 'customer', fields: ['nationalId'] },
-      { effect: 'DENY', reason: 'GUARDIAN_CONSENT_REQUIRED', category: 'contact.email', field_path: 'customer.emails.0', fields: ['address'] },
     ]);
 
     // The DPO records the parent's consent (ผู้เยาว์: "ความยินยอมจากผู้ปกครอง").
@@ -102,9 +102,9 @@ describe('สิทธิขอถอนความยินยอม (withdraw
       ],
     });
     expect(await accessLog(gw, after)).toEqual([
+      { effect: 'DENY', reason: 'CONSENT_WITHDRAWN', category: 'contact.email', field_path: 'customer', fields: ['emails.0.address'] },
+      { effect: 'DENY', reason: 'CONSENT_WITHDRAWN', category: 'contact.phone', field_path: 'customer', fields: ['phones.0.number'] },
       { effect: 'DENY', reason: 'CONSENT_WITHDRAWN', category: 'identity.name', field_path: 'customer', fields: ['firstName'] },
-      { effect: 'DENY', reason: 'CONSENT_WITHDRAWN', category: 'contact.email', field_path: 'customer.emails.0', fields: ['address'] },
-      { effect: 'DENY', reason: 'CONSENT_WITHDRAWN', category: 'contact.phone', field_path: 'customer.phones.0', fields: ['number'] },
     ]);
 
     const h = `query { consentHistory(customerId: "${c.id}") { ${EVENT_FIELDS} } }`;
@@ -164,12 +164,12 @@ describe('การประมวลผลข้อมูลส่วนบุ�
       ],
     });
     expect(await accessLog(gw, r)).toEqual([
+      { effect: 'DENY', reason: 'CATEGORY_NOT_IN_PURPOSE', category: 'contact.phone', field_path: 'customer', fields: ['phones.0.number'] },
+      { effect: 'MASK', reason: null, category: 'financial.bank_account', field_path: 'customer', fields: ['bankAccounts.0.accountNumber', 'bankAccounts.0.bankName'] },
+      { effect: 'ALLOW', reason: null, category: 'financial.order', field_path: 'customer', fields: ['orders.0.status', 'orders.0.total'] },
+      { effect: 'ALLOW', reason: null, category: 'financial.payment_card', field_path: 'customer', fields: ['paymentCards.0.brand', 'paymentCards.0.last4'] },
+      { effect: 'DENY', reason: 'CATEGORY_NOT_IN_PURPOSE', category: 'health.declaration', field_path: 'customer', fields: ['healthDeclarations.0.temperatureC'] },
       { effect: 'ALLOW', reason: null, category: 'identity.name', field_path: 'customer', fields: ['firstName'] },
-      { effect: 'MASK', reason: null, category: 'financial.bank_account', field_path: 'customer.bankAccounts.0', fields: ['accountNumber', 'bankName'] },
-      { effect: 'DENY', reason: 'CATEGORY_NOT_IN_PURPOSE', category: 'health.declaration', field_path: 'customer.healthDeclarations.0', fields: ['temperatureC'] },
-      { effect: 'ALLOW', reason: null, category: 'financial.order', field_path: 'customer.orders.0', fields: ['status', 'total'] },
-      { effect: 'ALLOW', reason: null, category: 'financial.payment_card', field_path: 'customer.paymentCards.0', fields: ['brand', 'last4'] },
-      { effect: 'DENY', reason: 'CATEGORY_NOT_IN_PURPOSE', category: 'contact.phone', field_path: 'customer.phones.0', fields: ['number'] },
     ]);
   });
 
@@ -289,8 +289,8 @@ describe('สิทธิขอลบ / ระยะเวลาจัดเก�
     });
     const log = await accessLog(gw, legal, 'effect, reason, category, field_path, fields, rule');
     expect(log.filter((e) => e.reason === 'RETENTION_EXPIRED')).toEqual([
-      { effect: 'DENY', reason: 'RETENTION_EXPIRED', category: 'financial.invoice', field_path: `customer.invoices[id=${oldInvoice.id}]`, fields: [], rule: 'purposes.legal_compliance.retention' },
-      { effect: 'DENY', reason: 'RETENTION_EXPIRED', category: 'financial.order', field_path: `customer.orders[id=${oldOrder.id}]`, fields: [], rule: 'purposes.legal_compliance.retention' },
+      { effect: 'DENY', reason: 'RETENTION_EXPIRED', category: 'financial.invoice', field_path: 'customer', fields: [`invoices[id=${oldInvoice.id}]`], rule: 'purposes.legal_compliance.retention' },
+      { effect: 'DENY', reason: 'RETENTION_EXPIRED', category: 'financial.order', field_path: 'customer', fields: [`orders[id=${oldOrder.id}]`], rule: 'purposes.legal_compliance.retention' },
     ]);
   });
 
@@ -354,9 +354,9 @@ describe('สิทธิขอให้ระงับ / แก้ไข (restr
       errors: [denied(q, ['customer', 'phones', 0, 'number'], 'RECTIFICATION_PENDING', 'contact.phone', 'rectification.contact.phone')],
     });
     expect(await accessLog(gw, after)).toEqual([
+      { effect: 'DENY', reason: 'RECTIFICATION_PENDING', category: 'contact.phone', field_path: 'customer', fields: ['phones.0.number'] },
+      { effect: 'ALLOW', reason: null, category: 'financial.order', field_path: 'customer', fields: ['orders.0.status'] },
       { effect: 'ALLOW', reason: null, category: 'identity.name', field_path: 'customer', fields: ['firstName'] },
-      { effect: 'ALLOW', reason: null, category: 'financial.order', field_path: 'customer.orders.0', fields: ['status'] },
-      { effect: 'DENY', reason: 'RECTIFICATION_PENDING', category: 'contact.phone', field_path: 'customer.phones.0', fields: ['number'] },
     ]);
   });
 });

@@ -42,11 +42,11 @@ describe('1.2 / 2.6 / 2.7 receipts and tax invoices', () => {
       },
     });
     expect(await accessLog(gw, tax, 'effect, reason, category, field_path, fields, caller, purpose, customer_id')).toEqual([
+      { effect: 'ALLOW', reason: null, category: 'contact.address', field_path: 'customer', fields: ['addresses.0.line1', 'addresses.0.postcode'] },
+      { effect: 'ALLOW', reason: null, category: 'financial.invoice', field_path: 'customer', fields: ['invoices.0.amount', 'invoices.0.billingName', 'invoices.0.invoiceNumber'] },
+      { effect: 'ALLOW', reason: null, category: 'financial.tax_id', field_path: 'customer', fields: ['invoices.0.taxId'] },
       { effect: 'ALLOW', reason: null, category: 'identity.name', field_path: 'customer', fields: ['firstName'] },
       { effect: 'ALLOW', reason: null, category: 'identity.national_id', field_path: 'customer', fields: ['nationalId'] },
-      { effect: 'ALLOW', reason: null, category: 'contact.address', field_path: 'customer.addresses.0', fields: ['line1', 'postcode'] },
-      { effect: 'ALLOW', reason: null, category: 'financial.invoice', field_path: 'customer.invoices.0', fields: ['amount', 'billingName', 'invoiceNumber'] },
-      { effect: 'ALLOW', reason: null, category: 'financial.tax_id', field_path: 'customer.invoices.0', fields: ['taxId'] },
     ].map((e) => ({ ...e, caller: 'billing-service', purpose: 'tax_invoicing', customer_id: c.id })));
 
     const news = await ask(gw, 'marketing-service', 'news_and_offers', q, { id: c.id });
@@ -210,9 +210,9 @@ describe('4.2 "as long as necessary, or as the law requires"', () => {
       errors: [denied(q, ['customer', 'firstName'], 'RETENTION_EXPIRED', 'identity.name', 'purposes.order_processing.retention')],
     });
     expect(await accessLog(gw, processing, 'effect, reason, category, field_path, fields, rule')).toEqual([
+      { effect: 'ALLOW', reason: null, category: 'financial.order', field_path: 'customer', fields: ['orders.0.total'], rule: 'purposes.order_processing.lawful_basis' },
+      { effect: 'DENY', reason: 'RETENTION_EXPIRED', category: 'financial.order', field_path: 'customer', fields: [`orders[id=${old.id}]`], rule: 'purposes.order_processing.retention' },
       { effect: 'DENY', reason: 'RETENTION_EXPIRED', category: 'identity.name', field_path: 'customer', fields: ['firstName'], rule: 'purposes.order_processing.retention' },
-      { effect: 'ALLOW', reason: null, category: 'financial.order', field_path: 'customer.orders.0', fields: ['total'], rule: 'purposes.order_processing.lawful_basis' },
-      { effect: 'DENY', reason: 'RETENTION_EXPIRED', category: 'financial.order', field_path: `customer.orders[id=${old.id}]`, fields: [], rule: 'purposes.order_processing.retention' },
     ]);
 
     const tax = await ask(gw, 'billing-service', 'tax_invoicing', q, { id: c.id });

@@ -44,12 +44,12 @@ describe('ระยะเวลาการเก็บรักษา ข. (log
       errors: [denied(q, ['customer', 'firstName'], 'CATEGORY_NOT_IN_PURPOSE', 'identity.name', 'purposes.login_records.categories')],
     });
     expect(await accessLog(gw, legal, 'effect, reason, category, field_path, fields, rule')).toEqual([
+      { effect: 'ALLOW', reason: null, category: 'account.username', field_path: 'customer', fields: ['accounts.0.username'], rule: 'purposes.login_records.lawful_basis' },
       { effect: 'DENY', reason: 'CATEGORY_NOT_IN_PURPOSE', category: 'identity.name', field_path: 'customer', fields: ['firstName'], rule: 'purposes.login_records.categories' },
-      { effect: 'ALLOW', reason: null, category: 'account.username', field_path: 'customer.accounts.0', fields: ['username'], rule: 'purposes.login_records.lawful_basis' },
-      { effect: 'ALLOW', reason: null, category: 'technical.activity_time', field_path: 'customer.accounts.0.loginEvents.0', fields: ['occurredAt'], rule: 'purposes.login_records.lawful_basis' },
-      { effect: 'ALLOW', reason: null, category: 'technical.ip_address', field_path: 'customer.accounts.0.loginEvents.0', fields: ['ipAddress'], rule: 'purposes.login_records.lawful_basis' },
-      { effect: 'ALLOW', reason: null, category: 'technical.user_agent', field_path: 'customer.accounts.0.loginEvents.0', fields: ['userAgent'], rule: 'purposes.login_records.lawful_basis' },
-      { effect: 'DENY', reason: 'RETENTION_EXPIRED', category: 'technical.ip_address', field_path: `customer.accounts.0.loginEvents[id=${old.id}]`, fields: [], rule: 'purposes.login_records.retention' },
+      { effect: 'ALLOW', reason: null, category: 'technical.activity_time', field_path: 'customer', fields: ['accounts.0.loginEvents.0.occurredAt'], rule: 'purposes.login_records.lawful_basis' },
+      { effect: 'ALLOW', reason: null, category: 'technical.ip_address', field_path: 'customer', fields: ['accounts.0.loginEvents.0.ipAddress'], rule: 'purposes.login_records.lawful_basis' },
+      { effect: 'DENY', reason: 'RETENTION_EXPIRED', category: 'technical.ip_address', field_path: 'customer', fields: [`accounts.0.loginEvents[id=${old.id}]`], rule: 'purposes.login_records.retention' },
+      { effect: 'ALLOW', reason: null, category: 'technical.user_agent', field_path: 'customer', fields: ['accounts.0.loginEvents.0.userAgent'], rule: 'purposes.login_records.lawful_basis' },
     ]);
 
     // Membership keeps the member's name for 5 years but its login records for 6 months only.
@@ -76,9 +76,9 @@ describe('วิธีการขอดู, แก้ไข: data under correct
       errors: [denied(q, ['customer', 'phones', 0, 'number'], 'RECTIFICATION_PENDING', 'contact.phone', 'rectification.contact.phone')],
     });
     expect(await accessLog(gw, legal)).toEqual([
+      { effect: 'DENY', reason: 'RECTIFICATION_PENDING', category: 'contact.phone', field_path: 'customer', fields: ['phones.0.number'] },
+      { effect: 'ALLOW', reason: null, category: 'financial.order', field_path: 'customer', fields: ['orders.0.items', 'orders.0.total'] },
       { effect: 'ALLOW', reason: null, category: 'identity.name', field_path: 'customer', fields: ['firstName'] },
-      { effect: 'ALLOW', reason: null, category: 'financial.order', field_path: 'customer.orders.0', fields: ['items', 'total'] },
-      { effect: 'DENY', reason: 'RECTIFICATION_PENDING', category: 'contact.phone', field_path: 'customer.phones.0', fields: ['number'] },
     ]);
 
     const consult = await ask(gw, 'support-service', 'consultation', q, { id: c.id });
@@ -127,8 +127,8 @@ describe('ระยะเวลาการเก็บรักษา ข. (pay
     });
     const drops = (await accessLog(gw, records)).filter((e) => e.reason === 'RETENTION_EXPIRED');
     expect(drops).toEqual([
-      { effect: 'DENY', reason: 'RETENTION_EXPIRED', category: 'financial.invoice', field_path: `customer.invoices[id=${oldInvoice.id}]`, fields: [] },
-      { effect: 'DENY', reason: 'RETENTION_EXPIRED', category: 'financial.order', field_path: `customer.orders[id=${oldOrder.id}]`, fields: [] },
+      { effect: 'DENY', reason: 'RETENTION_EXPIRED', category: 'financial.invoice', field_path: 'customer', fields: [`invoices[id=${oldInvoice.id}]`] },
+      { effect: 'DENY', reason: 'RETENTION_EXPIRED', category: 'financial.order', field_path: 'customer', fields: [`orders[id=${oldOrder.id}]`] },
     ]);
 
     const qb = `query($id: ID!) { customer(id: $id) { firstName bankAccounts { bankName accountNumber } } }`;

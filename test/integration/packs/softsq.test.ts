@@ -48,10 +48,10 @@ describe('3.1 / 5 visitor health declarations (sensitive: PDPA s.26)', () => {
       errors: fields.map((f) => denied(q, ['customer', 'healthDeclarations', 0, f], 'EXPLICIT_CONSENT_REQUIRED', 'health.declaration', rule)),
     });
     expect(await accessLog(gw, tick)).toEqual([
+      { effect: 'ALLOW', reason: null, category: 'contact.phone', field_path: 'customer', fields: ['phones.0.number'] },
+      { effect: 'DENY', reason: 'EXPLICIT_CONSENT_REQUIRED', category: 'health.declaration', field_path: 'customer', fields: fields.map((f) => `healthDeclarations.0.${f}`).sort() },
+      { effect: 'DENY', reason: 'RETENTION_EXPIRED', category: 'health.declaration', field_path: 'customer', fields: [`healthDeclarations[id=${old.id}]`] },
       { effect: 'ALLOW', reason: null, category: 'identity.name', field_path: 'customer', fields: ['firstName'] },
-      { effect: 'DENY', reason: 'EXPLICIT_CONSENT_REQUIRED', category: 'health.declaration', field_path: 'customer.healthDeclarations.0', fields: [...fields].sort() },
-      { effect: 'DENY', reason: 'RETENTION_EXPIRED', category: 'health.declaration', field_path: `customer.healthDeclarations[id=${old.id}]`, fields: [] },
-      { effect: 'ALLOW', reason: null, category: 'contact.phone', field_path: 'customer.phones.0', fields: ['number'] },
     ]);
 
     const m = `mutation($id: ID!) { grantConsent(input: { customerId: $id, purpose: "visitor_health_safety", explicit: true, source: "office_visit" }) { ${EVENT_FIELDS} } }`;
@@ -94,10 +94,10 @@ describe('8 children: the notice\'s age is 16 (minors.age 16)', () => {
       ],
     });
     expect(await accessLog(gw, r, 'customer_id, effect, reason, field_path, fields')).toEqual([
+      { customer_id: seventeen.id, effect: 'ALLOW', reason: null, field_path: 'customers.0', fields: ['emails.0.address'] },
       { customer_id: seventeen.id, effect: 'ALLOW', reason: null, field_path: 'customers.0', fields: ['firstName'] },
-      { customer_id: seventeen.id, effect: 'ALLOW', reason: null, field_path: 'customers.0.emails.0', fields: ['address'] },
+      { customer_id: fifteen.id, effect: 'DENY', reason: 'GUARDIAN_CONSENT_REQUIRED', field_path: 'customers.1', fields: ['emails.0.address'] },
       { customer_id: fifteen.id, effect: 'DENY', reason: 'GUARDIAN_CONSENT_REQUIRED', field_path: 'customers.1', fields: ['firstName'] },
-      { customer_id: fifteen.id, effect: 'DENY', reason: 'GUARDIAN_CONSENT_REQUIRED', field_path: 'customers.1.emails.0', fields: ['address'] },
     ]);
   });
 });
