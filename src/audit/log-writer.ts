@@ -162,9 +162,14 @@ export function createGroupCommitWriter(ds: DataSource, opts: { maxQueuedRows?: 
     }
   }
 
-  async function waitForRoom(rows: number): Promise<void> {
+  /** Reserves room for `rows` in the queue; the check and the reservation happen in one synchronous step. */
+  async function reserve(rows: number): Promise<void> {
     const deadline = Date.now() + queueTimeoutMs;
-    while (queuedRows + rows > maxQueuedRows && queuedRows > 0) {
+    for (;;) {
+      if (queuedRows + rows <= maxQueuedRows || queuedRows === 0) {
+        queuedRows += rows;
+        return;
+      }
       const left = deadline - Date.now();
       if (left <= 0) throw new Error('access-log queue full');
       await new Promise<void>((resolve) => {
@@ -181,8 +186,7 @@ export function createGroupCommitWriter(ds: DataSource, opts: { maxQueuedRows?: 
     async append(meta, records) {
       if (!records.length) return;
       const rows = toRows(meta, records);
-      await waitForRoom(rows.length);
-      queuedRows += rows.length;
+      await reserve(rows.length);
       await new Promise<void>((resolve, reject) => {
         queue.push({ rows, resolve, reject });
         // The flush is shared by many requests: it runs outside this request's async context,
