@@ -10,6 +10,7 @@ import { ConsentEventRow, ErasureRow, ObjectionEventRow, RectificationEventRow, 
 import { GatewayInitial1764050000000 } from './src/stores/gateway/migrations/1764050000000-GatewayInitial';
 import { AccessLogFields1764060000000 } from './src/stores/gateway/migrations/1764060000000-AccessLogFields';
 import { AccessLogChain1764070000000 } from './src/stores/gateway/migrations/1764070000000-AccessLogChain';
+import { ProtectLogPartitions1764075000000 } from './src/stores/gateway/migrations/1764075000000-ProtectLogPartitions';
 
 /**
  * The three TypeORM DataSources: the gateway's own database and the two personal-data stores it
@@ -22,7 +23,7 @@ export type StoreName = 'gateway' | 'crm' | 'billing';
 export const STORE_DEFINITIONS: Record<StoreName, Pick<DataSourceOptions, 'entities' | 'migrations'>> = {
   gateway: {
     entities: [ConsentEventRow, ObjectionEventRow, RestrictionEventRow, RectificationEventRow, ErasureRow],
-    migrations: [GatewayInitial1764050000000, AccessLogFields1764060000000, AccessLogChain1764070000000],
+    migrations: [GatewayInitial1764050000000, AccessLogFields1764060000000, AccessLogChain1764070000000, ProtectLogPartitions1764075000000],
   },
   crm: {
     entities: [CustomerRow, EmailRow, PhoneRow, PostalAddressRow, SocialAccountRow, AccountRow, LoginEventRow, CommunicationRow, CallLogRow, HealthDeclarationRow],

@@ -96,16 +96,17 @@ export async function writeBatch(ds: DataSource, rows: readonly LogRow[]): Promi
     const ids: { id: string }[] = await m.query(
       `INSERT INTO access_log (batch_id, logged_at, at, request_id, caller, roles, purpose, justification, client_address, policy_hash,
          customer_id, type_name, field_path, fields, category, effect, reason, rule)
-       SELECT $1, $2, u.at, u.rid, u.caller, string_to_array(u.roles, ','), u.purpose, u.just, u.addr, u.ph,
-              u.cid, u.t, u.p, string_to_array(u.f, ','), u.cat, u.e, u.r, u.ru
+       SELECT $1, $2, u.at, u.rid, u.caller, ARRAY(SELECT jsonb_array_elements_text(u.roles::jsonb)), u.purpose, u.just, u.addr, u.ph,
+              u.cid, u.t, u.p, ARRAY(SELECT jsonb_array_elements_text(u.f::jsonb)), u.cat, u.e, u.r, u.ru
        FROM unnest($3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[],
                    $11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[])
             WITH ORDINALITY AS u(at, rid, caller, roles, purpose, just, addr, ph, cid, t, p, f, cat, e, r, ru, n)
        ORDER BY u.n
        RETURNING id::text`,
       [
-        batchId, loggedAt, col('at'), col('requestId'), col('caller'), rows.map((r) => r.roles.join(',')), col('purpose'), col('justification'),
-        col('clientAddress'), col('policyHash'), col('customerId'), col('typeName'), col('fieldPath'), rows.map((r) => r.fields.join(',')),
+        // Arrays travel as JSON text: unnest() would flatten a 2-D array, and commas may occur in paths.
+        batchId, loggedAt, col('at'), col('requestId'), col('caller'), rows.map((r) => JSON.stringify(r.roles)), col('purpose'), col('justification'),
+        col('clientAddress'), col('policyHash'), col('customerId'), col('typeName'), col('fieldPath'), rows.map((r) => JSON.stringify(r.fields)),
         col('category'), col('effect'), col('reason'), col('rule'),
       ],
     );

@@ -25,7 +25,18 @@ export async function ensurePartitions(m: EntityManager, now: Date): Promise<voi
     const [exists] = await m.query(`SELECT 1 FROM pg_class WHERE relname = $1`, [name]);
     if (!exists) {
       await m.query(`CREATE TABLE ${name} PARTITION OF access_log FOR VALUES FROM ('${start.toISOString()}') TO ('${end.toISOString()}')`);
+      await protectPartition(m, name);
     }
   }
   ensuredFor.set(m.connection, key);
+}
+
+/**
+ * Row triggers on access_log reach its partitions, but TRUNCATE triggers and REVOKEs on the
+ * parent do not: each partition gets its own, or the gateway's connection (which owns the
+ * partitions it creates) could empty a month with one statement.
+ */
+export async function protectPartition(m: Pick<EntityManager, 'query'>, name: string): Promise<void> {
+  await m.query(`CREATE TRIGGER ${name}_no_truncate BEFORE TRUNCATE ON ${name} FOR EACH STATEMENT EXECUTE FUNCTION forbid_log_change()`);
+  await m.query(`REVOKE UPDATE, DELETE, TRUNCATE ON ${name} FROM PUBLIC, CURRENT_USER`);
 }

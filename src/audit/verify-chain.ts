@@ -20,7 +20,8 @@ import { batchHash, GENESIS_HASH, LogRow } from './log-writer';
  * row count mismatch, not as a moved anchor.
  *
  * Memory stays flat whatever the size of the log: batches are read in pages of BATCH_PAGE (keyset
- * on id), rows one batch at a time (a batch holds at most the writer's maxBatchRows).
+ * on id), rows per batch, one batch ahead (a batch holds at most the writer's maxBatchRows). The
+ * walk covers the batches committed when it starts; the gateway may keep writing meanwhile.
  */
 export type BreakReason = 'hash mismatch' | 'prev_hash mismatch' | 'row count mismatch';
 
@@ -97,60 +98,88 @@ async function startingPoint(ds: DataSource): Promise<{ afterId: string; pruned:
   const [{ pruned_until: prunedUntil }] = await ds.query(`SELECT max(range_end) AS pruned_until FROM access_log_prunes`);
   if (prunedUntil === null) return { afterId: '0', pruned: false };
   const [first] = await ds.query(
-    `SELECT id::text AS id FROM access_log_batches WHERE logged_at >= $1 ORDER BY id LIMIT 1`, [prunedUntil]);
+    `SELECT b.id::text AS id, b.id = (SELECT min(id) FROM access_log_batches) AS is_first
+     FROM access_log_batches b WHERE b.logged_at >= $1 ORDER BY b.id LIMIT 1`, [prunedUntil]);
   if (!first) return { afterId: '9223372036854775807', pruned: true }; // everything was pruned: nothing to verify
-  return { afterId: (BigInt(first.id) - 1n).toString(), pruned: true };
+  // No batch before it (the pruned months had none): the walk still starts at genesis.
+  return { afterId: (BigInt(first.id) - 1n).toString(), pruned: !first.is_first };
+}
+
+const ROWS_SQL = `SELECT at, request_id, caller, roles, purpose, justification, client_address, policy_hash, customer_id, type_name, field_path,
+                          fields, category, effect, reason, rule
+                   FROM access_log WHERE batch_id = $1 AND logged_at = $2 ORDER BY id LIMIT $3`;
+
+/** The batches in (afterId, upToId], in id order, read in pages (keyset on id). */
+async function* batchesBetween(ds: DataSource, afterId: string, upToId: string): AsyncGenerator<BatchRecord> {
+  let lastId = afterId;
+  for (;;) {
+    const page: BatchRecord[] = await ds.query(
+      // b.id, not id: ORDER BY id would sort by the text output column.
+      `SELECT b.id::text AS id, b.logged_at, b.prev_hash, b.hash, b.row_count FROM access_log_batches b
+       WHERE b.id > $1 AND b.id <= $2 ORDER BY b.id LIMIT ${BATCH_PAGE}`,
+      [lastId, upToId],
+    );
+    yield* page;
+    if (page.length < BATCH_PAGE) return;
+    lastId = page[page.length - 1].id;
+  }
 }
 
 export async function verifyChain(ds: DataSource, opts: VerifyOptions = {}): Promise<VerifyResult> {
   const start = await startingPoint(ds);
-  const [{ total }] = await ds.query(`SELECT count(*)::int AS total FROM access_log_batches WHERE id > $1`, [start.afterId]);
+  // The walk ends at the last batch committed when it starts: batches are numbered and committed
+  // in order under the writer's lock, so everything up to it is settled; later ones are for the next run.
+  const [{ total, last }] = await ds.query(
+    `SELECT count(*)::int AS total, coalesce(max(id), 0)::text AS last FROM access_log_batches WHERE id > $1`, [start.afterId]);
   let anchor: VerifyResult['anchor'] = null;
   let expectedPrev: string | null = start.pruned ? null : GENESIS_HASH; // null: take the first batch's prev_hash as the anchor
   let batches = 0;
   let rows = 0;
-  let lastId = start.afterId;
   opts.onProgress?.({ batches, rows, total });
   const result = (firstBroken: VerifyResult['firstBroken']): VerifyResult => ({ ok: firstBroken === null, batches, rows, anchor, firstBroken });
 
-  for (;;) {
-    const page: BatchRecord[] = await ds.query(
-      `SELECT id::text AS id, logged_at, prev_hash, hash, row_count FROM access_log_batches WHERE id > $1 ORDER BY id LIMIT ${BATCH_PAGE}`,
-      [lastId],
-    );
-    if (!page.length) return result(null);
-    for (const b of page) {
-      if (expectedPrev === null) {
-        anchor = { batchId: b.id, prevHash: b.prev_hash };
-        expectedPrev = b.prev_hash;
-      }
-      if (b.prev_hash !== expectedPrev) {
-        return result({ batchId: b.id, reason: 'prev_hash mismatch', expected: expectedPrev, actual: b.prev_hash });
-      }
-      // logged_at is the partition key and the same for every row of a batch: it lets PostgreSQL
-      // read one partition, and a row moved to another logged_at counts as missing.
-      const records: AccessLogRecord[] = await ds.query(
-        `SELECT at, request_id, caller, roles, purpose, justification, client_address, policy_hash, customer_id, type_name, field_path,
-                fields, category, effect, reason, rule
-         FROM access_log WHERE batch_id = $1 AND logged_at = $2 ORDER BY id LIMIT $3`,
-        [b.id, b.logged_at, b.row_count + 1],
-      );
-      if (records.length !== b.row_count) {
-        let found = records.length;
-        if (found > b.row_count) {
-          [{ found }] = await ds.query(`SELECT count(*)::int AS found FROM access_log WHERE batch_id = $1 AND logged_at = $2`, [b.id, b.logged_at]);
-        }
-        return result({ batchId: b.id, reason: 'row count mismatch', expected: b.row_count, actual: found });
-      }
-      const recomputed = batchHash(b.prev_hash, b.id, b.logged_at, records.map(toLogRow));
-      if (recomputed !== b.hash) {
-        return result({ batchId: b.id, reason: 'hash mismatch', expected: b.hash, actual: recomputed });
-      }
-      expectedPrev = b.hash;
-      batches += 1;
-      rows += records.length;
-      opts.onProgress?.({ batches, rows, total });
+  // One batch's rows are read while the previous one is hashed (two connections of the pool), so
+  // the database and the hashing overlap. At most two batches' rows are in memory. logged_at is
+  // the partition key and the same for every row of a batch: it lets PostgreSQL read one
+  // partition, and a row moved to another logged_at counts as missing. LIMIT row_count + 1 bounds
+  // what is read when rows were added.
+  const readRows = (b: BatchRecord): Promise<AccessLogRecord[]> => {
+    const p: Promise<AccessLogRecord[]> = ds.query(ROWS_SQL, [b.id, b.logged_at, b.row_count + 1]);
+    p.catch(() => undefined); // awaited below, unless the walk stops first
+    return p;
+  };
+  const walk = batchesBetween(ds, start.afterId, last);
+  let next = await walk.next();
+  let nextRows = next.done ? null : readRows(next.value);
+  while (!next.done) {
+    const b = next.value;
+    const pending = nextRows!;
+    next = await walk.next();
+    nextRows = next.done ? null : readRows(next.value);
+
+    if (expectedPrev === null) {
+      anchor = { batchId: b.id, prevHash: b.prev_hash };
+      expectedPrev = b.prev_hash;
     }
-    lastId = page[page.length - 1].id;
+    if (b.prev_hash !== expectedPrev) {
+      return result({ batchId: b.id, reason: 'prev_hash mismatch', expected: expectedPrev, actual: b.prev_hash });
+    }
+    const records = await pending;
+    if (records.length !== b.row_count) {
+      let found = records.length;
+      if (found > b.row_count) {
+        [{ found }] = await ds.query(`SELECT count(*)::int AS found FROM access_log WHERE batch_id = $1 AND logged_at = $2`, [b.id, b.logged_at]);
+      }
+      return result({ batchId: b.id, reason: 'row count mismatch', expected: b.row_count, actual: found });
+    }
+    const recomputed = batchHash(b.prev_hash, b.id, b.logged_at, records.map(toLogRow));
+    if (recomputed !== b.hash) {
+      return result({ batchId: b.id, reason: 'hash mismatch', expected: b.hash, actual: recomputed });
+    }
+    expectedPrev = b.hash;
+    batches += 1;
+    rows += records.length;
+    opts.onProgress?.({ batches, rows, total });
   }
+  return result(null);
 }

@@ -165,8 +165,9 @@ async function main(argv: string[]): Promise<number> {
     for (const line of describePrune(result, args.before)) process.stdout.write(`${line}\n`);
     if (result.defaultRowsBefore > 0) {
       process.stderr.write(
-        `audit: warning: ${result.defaultRowsBefore} rows in access_log_default were logged before ${args.before.toISOString().slice(0, 10)}; ` +
-          'they are kept (rows leave only with their month partition)\n',
+        `audit: warning: ${result.defaultRowsBefore} ${result.defaultRowsBefore === 1 ? 'row' : 'rows'} in access_log_default ` +
+          `logged before ${args.before.toISOString().slice(0, 10)} ${result.defaultRowsBefore === 1 ? 'is' : 'are'} kept ` +
+          '(rows leave only with their month partition)\n',
       );
     }
     return 0;
