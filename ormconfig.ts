@@ -4,13 +4,17 @@ import { CustomerRow } from './src/stores/crm/customer.entity';
 import { EmailRow, PhoneRow, PostalAddressRow, SocialAccountRow } from './src/stores/crm/contact.entity';
 import { AccountRow, CallLogRow, CommunicationRow, HealthDeclarationRow, LoginEventRow } from './src/stores/crm/activity.entity';
 import { CrmInitial1764050000000 } from './src/stores/crm/migrations/1764050000000-CrmInitial';
+import { LoginEventsAccountIndex1764100000000 } from './src/stores/crm/migrations/1764100000000-LoginEventsAccountIndex';
 import { BankAccountRow, InvoiceRow, OrderRow, PaymentCardRow } from './src/stores/billing/billing.entity';
 import { BillingInitial1764050000000 } from './src/stores/billing/migrations/1764050000000-BillingInitial';
+import { InvoicesOrderIndex1764100000000 } from './src/stores/billing/migrations/1764100000000-InvoicesOrderIndex';
 import { ConsentEventRow, ErasureRow, ObjectionEventRow, RectificationEventRow, RestrictionEventRow } from './src/stores/gateway/state.entity';
 import { GatewayInitial1764050000000 } from './src/stores/gateway/migrations/1764050000000-GatewayInitial';
 import { AccessLogFields1764060000000 } from './src/stores/gateway/migrations/1764060000000-AccessLogFields';
 import { AccessLogChain1764070000000 } from './src/stores/gateway/migrations/1764070000000-AccessLogChain';
 import { ProtectLogPartitions1764075000000 } from './src/stores/gateway/migrations/1764075000000-ProtectLogPartitions';
+import { AccessLogIndexes1764080000000 } from './src/stores/gateway/migrations/1764080000000-AccessLogIndexes';
+import { RightsRequests1764090000000 } from './src/stores/gateway/migrations/1764090000000-RightsRequests';
 
 /**
  * The three TypeORM DataSources: the gateway's own database and the two personal-data stores it
@@ -23,15 +27,15 @@ export type StoreName = 'gateway' | 'crm' | 'billing';
 export const STORE_DEFINITIONS: Record<StoreName, Pick<DataSourceOptions, 'entities' | 'migrations'>> = {
   gateway: {
     entities: [ConsentEventRow, ObjectionEventRow, RestrictionEventRow, RectificationEventRow, ErasureRow],
-    migrations: [GatewayInitial1764050000000, AccessLogFields1764060000000, AccessLogChain1764070000000, ProtectLogPartitions1764075000000],
+    migrations: [GatewayInitial1764050000000, AccessLogFields1764060000000, AccessLogChain1764070000000, ProtectLogPartitions1764075000000, AccessLogIndexes1764080000000, RightsRequests1764090000000],
   },
   crm: {
     entities: [CustomerRow, EmailRow, PhoneRow, PostalAddressRow, SocialAccountRow, AccountRow, LoginEventRow, CommunicationRow, CallLogRow, HealthDeclarationRow],
-    migrations: [CrmInitial1764050000000],
+    migrations: [CrmInitial1764050000000, LoginEventsAccountIndex1764100000000],
   },
   billing: {
     entities: [BankAccountRow, PaymentCardRow, OrderRow, InvoiceRow],
-    migrations: [BillingInitial1764050000000],
+    migrations: [BillingInitial1764050000000, InvoicesOrderIndex1764100000000],
   },
 };
 

@@ -66,7 +66,7 @@ export async function createGateway(config: Config, stores: Stores, opts: { enfo
   });
   await apollo.start();
   const server = http.createServer(
-    createRequestHandler({ apollo, authenticate: createAuthenticator(config), pack, stores, metrics, maxBatch: config.maxBatch, maxBodyBytes: 1_000_000 }),
+    createRequestHandler({ apollo, authenticate: createAuthenticator(config), pack, stores, metrics, maxBatch: config.maxBatch, maxBodyBytes: 1_000_000, logWriter }),
   );
   server.requestTimeout = 30_000;
   return {

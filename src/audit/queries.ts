@@ -1,4 +1,6 @@
+import { DataSource } from 'typeorm';
 import { GatewayError } from '../errors';
+import { DecisionRecord } from './decision-record';
 import { CUSTOMER_ID } from '../rights/customer-state.service';
 
 /**
@@ -10,8 +12,9 @@ import { CUSTOMER_ID } from '../rights/customer-state.service';
  *  - customerId, caller, purpose, effect, reason: equality;
  *  - category: the category or any of its children (`contact` matches `contact` and
  *    `contact.email`, never `contactless`);
- *  - field: a field name (`nationalId`: any entry whose `fields` holds it, whatever the type) or
- *    the `Type.field` form (`Customer.nationalId`: also `type_name = 'Customer'`);
+ *  - field: a field name (`address`: any entry that covered a field of that name, at any depth:
+ *    `address`, `emails.0.address`) or the `Type.field` form (`Email.address`: the same, and the
+ *    entry's `type_name` is `Email`; each category belongs to one type in the schema);
  *  - from (inclusive) and to (exclusive) on `at`, the request time. The table is partitioned by
  *    month of `logged_at` (commit time, seconds after `at`), so the same bounds widened by a day
  *    are also put on `logged_at`: PostgreSQL then skips the months the range cannot touch.
@@ -70,6 +73,14 @@ export const STATS_GROUP_BY: readonly StatsGroupBy[] = ['caller', 'purpose', 'ca
 /** The key of the group of entries that have no purpose (auditor reads) or no reason (not denied). */
 export const NONE_KEY = '(none)';
 
+/** The access-log entry recording a read of the access log (GraphQL accessLog, accessStats; GET /audit/export). */
+export function accessLogReadRecord(recordPath: 'accessLog' | 'accessStats' | 'auditExport', filter: AccessLogFilter, roles: readonly string[]): DecisionRecord {
+  return {
+    customerId: filter.customerId ?? null, typeName: 'AccessLog', recordPath, fields: [], category: 'access_log',
+    effect: 'ALLOW', reason: null, rule: roles.includes('auditor') ? 'roles.auditor' : 'roles.dpo',
+  };
+}
+
 /** Anything with `query(sql, params)`: a DataSource, an EntityManager or a QueryRunner. */
 export interface Queryable {
   query(sql: string, params?: unknown[]): Promise<unknown>;
@@ -123,8 +134,14 @@ export function validateFilter(filter: Readonly<Record<string, unknown>> | null 
   return out;
 }
 
-/** WHERE conditions for a validated filter; pushes the values onto `params`. */
-function conditions(f: AccessLogFilter, params: unknown[]): string[] {
+/**
+ * WHERE conditions for a validated filter; pushes the values onto `params`. `categoryHasChildren`
+ * (from `probeCategory`) chooses the category test: plain equality when no entry has a child of
+ * the category (a leaf: the (category, at) index then returns entries already newest first), or
+ * the byte-order range [category, category + '/'), which holds the category and every
+ * `category.` child, plus the exact test.
+ */
+function conditions(f: AccessLogFilter, params: unknown[], categoryHasChildren: boolean): string[] {
   const p = (v: unknown) => {
     params.push(v);
     return `$${params.length}`;
@@ -133,11 +150,19 @@ function conditions(f: AccessLogFilter, params: unknown[]): string[] {
   if (f.customerId !== undefined) c.push(`customer_id = ${p(f.customerId)}`);
   if (f.caller !== undefined) c.push(`caller = ${p(f.caller)}`);
   if (f.purpose !== undefined) c.push(`purpose = ${p(f.purpose)}`);
-  if (f.category !== undefined) c.push(`(category = ${p(f.category)} OR starts_with(category, ${p(`${f.category}.`)}))`);
+  if (f.category !== undefined && !categoryHasChildren) c.push(`category COLLATE "C" = ${p(f.category)}`);
+  if (f.category !== undefined && categoryHasChildren) {
+    const self = p(f.category);
+    c.push(`category COLLATE "C" >= ${self} AND category COLLATE "C" < ${p(`${f.category}/`)}`, `(category = ${self} OR starts_with(category, ${p(`${f.category}.`)}))`);
+  }
   if (f.field !== undefined) {
+    // `fields` holds paths relative to the customer (`firstName`, `emails.0.address`, and
+    // `accounts.0.loginEvents[id=12]` for a record left out): match the last name of any of them.
     const dot = f.field.indexOf('.');
-    if (dot >= 0) c.push(`type_name = ${p(f.field.slice(0, dot))}`, `fields @> ARRAY[${p(f.field.slice(dot + 1))}]::text[]`);
-    else c.push(`fields @> ARRAY[${p(f.field)}]::text[]`);
+    const name = dot >= 0 ? f.field.slice(dot + 1) : f.field;
+    if (dot >= 0) c.push(`type_name = ${p(f.field.slice(0, dot))}`);
+    c.push(`EXISTS (SELECT 1 FROM unnest(l.fields) AS f(path)
+      WHERE split_part(f.path, '[', 1) = ${p(name)} OR right(split_part(f.path, '[', 1), ${p(name.length + 1)}) = ${p(`.${name}`)})`);
   }
   if (f.effect !== undefined) c.push(`effect = ${p(f.effect)}`);
   if (f.reason !== undefined) c.push(`reason = ${p(f.reason)}`);
@@ -174,6 +199,27 @@ const toEntry = (r: Row): AccessLogEntry => ({
   fieldPath: r.field_path, fields: r.fields, category: r.category, effect: r.effect, reason: r.reason, rule: r.rule, cursor: encodeCursor(r.at_text, r.id),
 });
 
+/** Whether any entry's category is a child of `category` (one probe of the category index per partition). */
+async function probeCategory(db: Queryable, f: AccessLogFilter): Promise<boolean> {
+  if (f.category === undefined) return false;
+  const [row] = (await db.query(
+    `SELECT EXISTS (SELECT 1 FROM access_log WHERE category COLLATE "C" >= $1 AND category COLLATE "C" < $2) AS children`,
+    [`${f.category}.`, `${f.category}/`],
+  )) as { children: boolean }[];
+  return row.children;
+}
+
+/**
+ * Planner setting for reads of the log, set in the reading transaction (SET LOCAL). The default
+ * random_page_cost (4) prices every heap fetch of an index scan on (value, at) as a random read,
+ * because the planner judges locality by the first index column alone; in this append-only,
+ * time-ordered table those fetches follow `at` and are close to sequential. At 4 the planner
+ * prefers walking (at, id) and filtering, which reads the whole log when the newest entries do
+ * not match (measured: effect MASK 430 ms at 4, 1.6 ms at 1.1, on 11M rows). 1.1 is the usual
+ * value for SSD storage.
+ */
+export const READ_SETTINGS = 'SET LOCAL random_page_cost = 1.1';
+
 /**
  * One keyset page of entries matching an already validated filter, in (at, id) order, after the
  * given position. The building block of `queryAccessLog` (newest first) and the export (oldest
@@ -183,7 +229,7 @@ export async function scanAccessLog(
   db: Queryable, filter: AccessLogFilter, order: 'newest' | 'oldest', limit: number, after: { at: string; id: string } | null,
 ): Promise<AccessLogPage> {
   const params: unknown[] = [];
-  const where = conditions(filter, params);
+  const where = conditions(filter, params, await probeCategory(db, filter));
   const dir = order === 'newest' ? 'DESC' : 'ASC';
   if (after) {
     params.push(after.at, after.id);
@@ -191,7 +237,8 @@ export async function scanAccessLog(
   }
   params.push(limit + 1);
   const rows = (await db.query(
-    `SELECT ${COLUMNS} FROM access_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY at ${dir}, id ${dir} LIMIT $${params.length}`,
+    // l.at, l.id: a bare `id` in ORDER BY would sort by the text output column.
+    `SELECT ${COLUMNS} FROM access_log l ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY l.at ${dir}, l.id ${dir} LIMIT $${params.length}`,
     params,
   )) as Row[];
   const entries = rows.slice(0, limit).map(toEntry);
@@ -199,10 +246,14 @@ export async function scanAccessLog(
 }
 
 /** Newest first, `first` (1..500) entries after the cursor `after` (from a previous page's endCursor). */
-export async function queryAccessLog(db: Queryable, filter: AccessLogFilter, first: number, after: string | null): Promise<AccessLogPage> {
+export async function queryAccessLog(ds: DataSource, filter: AccessLogFilter, first: number, after: string | null): Promise<AccessLogPage> {
   if (!Number.isInteger(first) || first < 1 || first > MAX_PAGE) throw bad(`first must be an integer from 1 to ${MAX_PAGE}`);
   const position = after === null || after === undefined ? null : decodeCursor(after);
-  return scanAccessLog(db, validateFilter(filter as Record<string, unknown>), 'newest', first, position);
+  const valid = validateFilter(filter as Record<string, unknown>);
+  return ds.transaction('READ COMMITTED', async (m) => {
+    await m.query(READ_SETTINGS);
+    return scanAccessLog(m, valid, 'newest', first, position);
+  });
 }
 
 const GROUP_KEYS: Record<StatsGroupBy, string> = {
@@ -219,12 +270,13 @@ const GROUP_KEYS: Record<StatsGroupBy, string> = {
  * effect; most first, ties by key (byte order). Entries without a purpose or a reason count under
  * `(none)`.
  */
-export async function accessStats(db: Queryable, groupBy: StatsGroupBy, filter: AccessLogFilter): Promise<{ key: string; count: number }[]> {
+export async function accessStats(ds: DataSource, groupBy: StatsGroupBy, filter: AccessLogFilter): Promise<{ key: string; count: number }[]> {
   if (!STATS_GROUP_BY.includes(groupBy)) throw bad(`groupBy must be one of ${STATS_GROUP_BY.join(', ')}`);
+  const valid = validateFilter(filter as Record<string, unknown>);
   const params: unknown[] = [];
-  const where = conditions(validateFilter(filter as Record<string, unknown>), params);
-  const rows = (await db.query(
-    `SELECT ${GROUP_KEYS[groupBy]} AS key, count(*) AS count FROM access_log ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+  const where = conditions(valid, params, await probeCategory(ds, valid));
+  const rows = (await ds.query(
+    `SELECT ${GROUP_KEYS[groupBy]} AS key, count(*) AS count FROM access_log l ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
      GROUP BY 1 ORDER BY count(*) DESC, ${GROUP_KEYS[groupBy]} COLLATE "C"`,
     params,
   )) as { key: string; count: string }[];

@@ -15,6 +15,11 @@ const hasRole = (role: Role) => rule({ cache: 'contextual' })((_p, _a, ctx: Gate
 const service = hasRole('service');
 const dpo = hasRole('dpo');
 const auditor = hasRole('auditor');
+/** A DPO answering a right-of-access request reads the access log of one customer at a time. */
+const dpoForOneCustomer = rule({ cache: 'strict' })((_p, args: { filter?: { customerId?: string | null } | null }, ctx: GatewayContext) => {
+  if (!ctx.caller.roles.includes('dpo')) return false;
+  return typeof args.filter?.customerId === 'string' || new GatewayError('FORBIDDEN', 'A DPO reads the access log of one customer: set filter.customerId');
+});
 
 export const ROLE_RULES = {
   Query: {
@@ -22,6 +27,12 @@ export const ROLE_RULES = {
     customers: or(service, dpo),
     explain: or(dpo, auditor),
     consentHistory: or(dpo, auditor),
+    subjectExport: dpo,
+    accessLog: or(auditor, dpoForOneCustomer),
+    accessStats: auditor,
+    rightsRequests: or(dpo, auditor),
+    rectifications: or(dpo, auditor),
+    minorsWithoutGuardianConsent: dpo,
   },
   Mutation: {
     grantConsent: or(dpo, service),
@@ -30,6 +41,13 @@ export const ROLE_RULES = {
     removeObjection: dpo,
     restrictProcessing: dpo,
     liftRestriction: dpo,
+    recordRightsRequest: dpo,
+    completeRightsRequest: dpo,
+    refuseRightsRequest: dpo,
+    requestRectification: dpo,
+    resolveRectification: dpo,
+    eraseCustomer: dpo,
+    eraseMinorsWithoutGuardianConsent: dpo,
   },
 };
 

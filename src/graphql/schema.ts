@@ -6,6 +6,9 @@ import { categoryDirective } from './category.directive';
 import { AccountResolver, CustomerResolver } from './resolvers/customer.resolver';
 import { CustomerStateResolver } from './resolvers/customer-state.resolver';
 import { ExplainResolver } from './resolvers/explain.resolver';
+import { AccessLogResolver } from './resolvers/access-log.resolver';
+import { SubjectExportResolver } from './resolvers/subject-export.resolver';
+import { RightsResolver } from './resolvers/rights.resolver';
 import { enforceCategories } from './enforce';
 import { categoriesByType } from './plan';
 import { TYPE_CATEGORIES } from './type-categories';
@@ -16,7 +19,7 @@ import { applyRoleRules } from './roles';
  * tagged field, then role rules on root fields. `enforce: false` exists for the benchmark's
  * baseline only; the server always enforces.
  */
-export const RESOLVERS = [CustomerResolver, AccountResolver, CustomerStateResolver, ExplainResolver] as const;
+export const RESOLVERS = [CustomerResolver, AccountResolver, CustomerStateResolver, ExplainResolver, AccessLogResolver, SubjectExportResolver, RightsResolver] as const;
 
 export function buildBareSchema(): GraphQLSchema {
   return buildSchemaSync({ resolvers: [...RESOLVERS] as never, directives: [categoryDirective], validate: false });

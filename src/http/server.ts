@@ -10,6 +10,9 @@ import { createLoaders } from '../stores/loaders';
 import { Metrics } from './metrics';
 import { requestStats } from './request-context';
 import { log } from '../log';
+import { AccessLogWriter } from '../audit/log-writer';
+import { exportAccessLog } from '../audit/export';
+import { handleSubjectExport } from '../rights/export/http';
 
 /**
  * The HTTP edge: a small router on node:http in front of Apollo. It owns what happens before
@@ -24,6 +27,8 @@ export interface EdgeDeps {
   metrics: Metrics;
   maxBatch: number;
   maxBodyBytes: number;
+  /** The access-log writer, for routes outside GraphQL that record themselves (GET /audit/export). */
+  logWriter: AccessLogWriter;
 }
 
 export function sendError(res: http.ServerResponse, code: ErrorCode, message: string, requestId: string, extra: Record<string, unknown> = {}): void {
@@ -75,6 +80,23 @@ export function createRequestHandler(deps: EdgeDeps): http.RequestListener {
       return send(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', stores }, requestId);
     }
     if (url.pathname === '/metrics') return send(res, 200, await deps.metrics.registry.metrics(), requestId, deps.metrics.registry.contentType);
+    if (url.pathname === '/audit/export') {
+      if (req.method !== 'GET') return sendError(res, 'METHOD_NOT_ALLOWED', 'Use GET', requestId);
+      const caller = effectiveCaller(await deps.authenticate(req.headers.authorization), deps.pack);
+      return exportAccessLog({
+        res, url, requestId, caller, justification: headerValue(req, 'x-justification'), clientAddress: req.socket.remoteAddress ?? null,
+        policyHash: deps.pack.hash, now: new Date(), gateway: deps.stores.gateway, logWriter: deps.logWriter,
+      });
+    }
+    const subjectExport = /^\/subjects\/([^/]+)\/export$/.exec(url.pathname);
+    if (subjectExport) {
+      if (req.method !== 'GET') return sendError(res, 'METHOD_NOT_ALLOWED', 'Use GET', requestId);
+      const caller = effectiveCaller(await deps.authenticate(req.headers.authorization), deps.pack);
+      return handleSubjectExport({
+        req, res, url, rawCustomerId: subjectExport[1], requestId, caller, purposeHeader: headerValue(req, 'x-purpose'), justification: headerValue(req, 'x-justification'),
+        clientAddress: req.socket.remoteAddress ?? null, pack: deps.pack, stores: deps.stores, logWriter: deps.logWriter, metrics: deps.metrics,
+      });
+    }
     if (url.pathname !== '/graphql') return sendError(res, 'NOT_FOUND', `No route ${url.pathname}`, requestId);
     if (req.method !== 'POST' && req.method !== 'GET') return sendError(res, 'METHOD_NOT_ALLOWED', 'Use POST (or GET for queries)', requestId);
 

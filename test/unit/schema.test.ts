@@ -20,6 +20,20 @@ const NON_PERSONAL: Record<string, string[]> = {
   StateEventView: ['kind', 'customerId', 'action', 'purpose', 'category', 'givenBy', 'explicit', 'expiresAt', 'source', 'reason', 'recordedAt', 'recordedBy'],
   CategoryDecision: ['category', 'effect', 'reason', 'rule'],
   Explanation: ['customerId', 'purpose', 'policyHash', 'decidedAt'],
+  // The access log describes reads (who, which category of whose data, the decision), never a value; justification is the caller's ticket text.
+  AccessLogEntry: ['at', 'loggedAt', 'batchId', 'requestId', 'caller', 'roles', 'purpose', 'justification', 'clientAddress', 'policyHash', 'customerId', 'typeName', 'fieldPath', 'fields', 'category', 'effect', 'reason', 'rule'],
+  AccessLogEdge: ['cursor'],
+  AccessLogPageInfo: ['endCursor', 'hasNextPage'],
+  AccessStat: ['key', 'count'],
+  // Rights requests, corrections and erasure receipts: ids, categories, counts, dates, purposes; a corrected value is never returned.
+  // RightsRequest.details/outcome/refusalReason are the DPO's own notes on the request.
+  RightsRequest: ['customerId', 'kind', 'receivedAt', 'dueAt', 'deadline', 'status', 'overdue', 'outcome', 'refusalReason', 'resolvedAt', 'resolvedBy', 'recordedAt', 'recordedBy', 'details'],
+  Rectification: ['customerId', 'category', 'field', 'recordId', 'requestId', 'status', 'requestedAt', 'requestedBy', 'resolvedAt', 'resolvedBy', 'rowsUpdated'],
+  RectificationRecipient: ['caller', 'purpose', 'firstReadAt', 'lastReadAt', 'reads'],
+  ErasureReceipt: ['receiptId', 'erasureId', 'customerId', 'requestId', 'erasedAt', 'erasedBy', 'pack', 'policyHash'],
+  ErasureCategory: ['category', 'store', 'table', 'deleted', 'anonymised', 'kept'],
+  KeptRecord: ['recordId', 'keptUntil', 'purpose', 'lawfulBasis', 'retention', 'cite'],
+  MinorWithoutGuardianConsent: ['customerId', 'purposes', 'consentGivenAt'],
 };
 
 test('every leaf field has a category or is a reviewed non-personal field', () => {

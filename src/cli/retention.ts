@@ -1,0 +1,127 @@
+import 'reflect-metadata';
+import { parseArgs } from 'node:util';
+import { ConfigError, loadConfig } from '../config';
+import { log, setLogLevel } from '../log';
+import { loadPack, PackError } from '../policy/load-pack';
+import { closeStores, openStores, resolveDatabaseUrls, Stores } from '../stores/open-stores';
+import type { EmbeddedCluster } from '../db/embedded-postgres';
+import { DEFAULT_SWEEP_BATCH, describeSweep, runRetentionSweep } from '../rights/retention-sweep';
+
+/**
+ * `npm run retention -- sweep [--dry-run] [--batch N] [--now ISO] [--json]`: deletes (or
+ * anonymises where a parent row must stay) every record older than the longest retention the
+ * pack in force gives its categories (src/rights/retention-sweep.ts), in batches of N rows, each
+ * committed. Safe on a schedule: a second run changes nothing; an interrupted run is completed by
+ * the next. `--dry-run` only counts. `--now` sweeps as of another instant (tests, rehearsals).
+ *
+ * One line per table and category group on stdout (or one JSON object with --json), warnings
+ * (categories no purpose covers, which are kept) on stderr. Exit codes: 0 done, 1 failed,
+ * 2 bad arguments or configuration. With no database URLs configured it starts the embedded
+ * PostgreSQL (GATEWAY_DATA_DIR/pg), as `npm start` does, and stops it at the end.
+ */
+const USAGE = 'usage: npm run retention -- sweep [--dry-run] [--batch N] [--now ISO-8601] [--json]';
+
+export interface RetentionArgs {
+  command: 'sweep';
+  dryRun: boolean;
+  batch: number;
+  now: Date | null;
+  json: boolean;
+}
+
+export class UsageError extends Error {}
+class HelpRequested extends Error {}
+
+export function parseRetentionArgs(argv: string[]): RetentionArgs {
+  const options = {
+    'dry-run': { type: 'boolean' }, batch: { type: 'string' }, now: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' },
+  } as const;
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof options; strict: true; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+  const { values, positionals } = parsed;
+  if (values.help) throw new HelpRequested();
+  if (positionals.length !== 1) throw new UsageError(positionals.length ? `one command expected, got "${positionals.join(' ')}"` : 'a command is required: sweep');
+  if (positionals[0] !== 'sweep') throw new UsageError(`unknown command "${positionals[0]}": sweep`);
+  let batch = DEFAULT_SWEEP_BATCH;
+  if (values.batch !== undefined) {
+    if (!/^\d+$/.test(values.batch) || Number(values.batch) < 1 || Number(values.batch) > 100_000) throw new UsageError(`--batch must be an integer from 1 to 100000, got "${values.batch}"`);
+    batch = Number(values.batch);
+  }
+  let now: Date | null = null;
+  if (values.now !== undefined) {
+    if (!/^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2}))?$/.test(values.now) || Number.isNaN(Date.parse(values.now))) {
+      throw new UsageError(`--now must be an ISO 8601 date or timestamp with a zone, got "${values.now}"`);
+    }
+    now = new Date(values.now);
+  }
+  return { command: 'sweep', dryRun: values['dry-run'] ?? false, batch, now, json: values.json ?? false };
+}
+
+async function stopCluster(cluster: EmbeddedCluster): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([cluster.stop(), new Promise<void>((resolve) => (timer = setTimeout(resolve, 10_000)))]);
+  clearTimeout(timer);
+}
+
+async function main(argv: string[]): Promise<number> {
+  let args: RetentionArgs;
+  let config: ReturnType<typeof loadConfig>;
+  let pack: ReturnType<typeof loadPack>;
+  try {
+    args = parseRetentionArgs(argv);
+    config = loadConfig();
+    pack = loadPack(config.policyPath);
+  } catch (err) {
+    if (err instanceof HelpRequested) {
+      process.stdout.write(`${USAGE}\n`);
+      return 0;
+    }
+    if (err instanceof UsageError) {
+      process.stderr.write(`retention: ${err.message}\n${USAGE}\n`);
+      return 2;
+    }
+    if (err instanceof ConfigError || err instanceof PackError) {
+      process.stderr.write(`retention: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  setLogLevel(config.logLevel);
+
+  let cluster: EmbeddedCluster | null = null;
+  let stores: Stores | null = null;
+  try {
+    const resolved = await resolveDatabaseUrls(config);
+    cluster = resolved.cluster;
+    stores = await openStores(resolved.urls, { migrate: true });
+    const report = await runRetentionSweep(stores, pack, {
+      now: args.now ?? new Date(), dryRun: args.dryRun, batchSize: args.batch,
+      onProgress: ({ table, action, rows }) => log.debug('retention batch', { table, action, rows }),
+    });
+    for (const w of report.warnings) process.stderr.write(`retention: warning: ${w.message}\n`);
+    if (args.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+    else for (const line of describeSweep(report)) process.stdout.write(`${line}\n`);
+    return 0;
+  } catch (err) {
+    // Messages only: a query error's parameters may be personal data.
+    log.error('retention sweep failed', { error: err instanceof Error ? err.message : String(err) });
+    return 1;
+  } finally {
+    if (stores) await closeStores(stores).catch(() => undefined);
+    if (cluster) await stopCluster(cluster).catch(() => undefined);
+  }
+}
+
+if (require.main === module) {
+  main(process.argv.slice(2)).then(
+    (code) => process.exit(code),
+    (err: unknown) => {
+      log.error('retention failed', { error: err instanceof Error ? err.message : String(err) });
+      process.exit(1);
+    },
+  );
+}
