@@ -1,0 +1,115 @@
+import { queryAccessLog, AccessLogFilter } from '../src/audit/queries';
+import { monthStart, partitionName, protectPartition } from '../src/audit/partitions';
+import { BenchEnv } from './setup';
+
+/**
+ * Filtered accessLog queries over a large generated log (default 10 million rows over the last
+ * 92 days, with realistic skew: many callers and categories, few denials of rare kinds). Reports
+ * the p95 over a mix of filters security teams use, each run several times; target < 100 ms.
+ * Generating 10M rows takes several minutes on 2 cores: BENCH_LOG_QUERY_ROWS makes it smaller.
+ */
+const TARGET_MS = 100;
+
+async function generate(env: BenchEnv, rows: number): Promise<void> {
+  const db = env.stores.gateway;
+  const now = new Date();
+  for (let add = -4; add <= 1; add++) {
+    const start = monthStart(now, add);
+    const name = partitionName(start);
+    const [exists] = await db.query('SELECT 1 FROM pg_class WHERE relname = $1', [name]);
+    if (!exists) {
+      await db.query(`CREATE TABLE ${name} PARTITION OF access_log FOR VALUES FROM ('${start.toISOString()}') TO ('${monthStart(now, add + 1).toISOString()}')`);
+      await protectPartition(db, name);
+    }
+  }
+  await db.query(`CREATE TEMP TABLE cats(n int PRIMARY KEY, category text, type_name text, fields text[]);
+    INSERT INTO cats VALUES (0,'identity.name','Customer','{firstName,lastName}'),(1,'identity.date_of_birth','Customer','{dateOfBirth}'),
+    (2,'identity.gender','Customer','{gender}'),(3,'identity.nationality','Customer','{nationality}'),(4,'identity.national_id','Customer','{nationalId}'),
+    (5,'contact.email','Email','{emails.0.address}'),(6,'contact.phone','Phone','{phones.0.number}'),(7,'contact.address','PostalAddress','{addresses.0.line1,addresses.0.city}'),
+    (8,'contact.social_media','SocialAccount','{socialAccounts.0.handle}'),(9,'account.username','Account','{accounts.0.username}'),
+    (10,'technical.ip_address','LoginEvent','{accounts.0.loginEvents.0.ipAddress}'),(11,'technical.user_agent','LoginEvent','{accounts.0.loginEvents.0.userAgent}'),
+    (12,'technical.activity_time','LoginEvent','{accounts.0.loginEvents.0.occurredAt}'),(13,'communication.chat','Communication','{communications.0.body}'),
+    (14,'communication.call_log','CallLog','{callLogs.0.phoneNumber}'),(15,'financial.bank_account','BankAccount','{bankAccounts.0.accountNumber}'),
+    (16,'financial.payment_card','PaymentCard','{paymentCards.0.last4}'),(17,'financial.order','Order','{orders.0.total}'),
+    (18,'financial.invoice','Invoice','{invoices.0.billingName}'),(19,'financial.tax_id','Invoice','{invoices.0.taxId}'),(20,'health.declaration','HealthDeclaration','{healthDeclarations.0.symptoms}');
+    CREATE TEMP TABLE reasons(n int PRIMARY KEY, reason text);
+    INSERT INTO reasons SELECT g, (ARRAY['CATEGORY_NOT_IN_PURPOSE','CATEGORY_NOT_IN_PURPOSE','CATEGORY_NOT_IN_PURPOSE','CATEGORY_NOT_IN_PURPOSE','CATEGORY_NOT_IN_PURPOSE','NO_CONSENT','NO_CONSENT',
+      'RETENTION_EXPIRED','OBJECTED','CONSENT_WITHDRAWN','RESTRICTED','GUARDIAN_CONSENT_REQUIRED','EXPLICIT_CONSENT_REQUIRED','SUBJECT_ERASED','RECTIFICATION_PENDING','CONSENT_EXPIRED'])[g+1] FROM generate_series(0,15) g;
+    CREATE TEMP TABLE callers(n int PRIMARY KEY, caller text, purpose text, roles text[]);
+    INSERT INTO callers SELECT g, c.caller, c.purpose, c.roles FROM generate_series(0,99) g JOIN (VALUES
+      (0,21,'crm-service','account_management','{service}'::text[]),(21,30,'crm-service','order_delivery','{service}'::text[]),(30,35,'crm-service','product_improvement','{service}'::text[]),
+      (35,51,'billing-service','payment','{service}'::text[]),(51,55,'billing-service','legal_compliance','{service}'::text[]),(55,75,'marketing-service','marketing','{service}'::text[]),
+      (75,90,'support-service','after_sales','{service}'::text[]),(90,95,'security-service','terms_compliance','{service}'::text[]),(95,99,'dpo-console','data_subject_request','{dpo}'::text[]),
+      (99,100,'security-audit',NULL,'{auditor}'::text[])) AS c(lo,hi,caller,purpose,roles) ON g >= c.lo AND g < c.hi`);
+  const requests = Math.ceil(rows / 28); // measured mean rows per generated request
+  const chunk = 25_000;
+  const t0 = Date.now();
+  for (let lo = 1; lo <= requests; lo += chunk) {
+    const hi = Math.min(requests, lo + chunk - 1);
+    await db.query(
+      `INSERT INTO access_log (batch_id, logged_at, at, request_id, caller, roles, purpose, client_address, policy_hash, customer_id, type_name, field_path, fields, category, effect, reason, rule)
+       SELECT r.rid / 20, r.at, r.at, 'req-' || r.rid, c.caller, c.roles, c.purpose, '10.0.0.' || (r.rid % 250), 'bench',
+              CASE WHEN c.caller = 'security-audit' THEN NULL ELSE 'cus_' || lpad(((r.cust + r.j % 5) % 200000)::text, 6, '0') END,
+              CASE WHEN c.caller = 'security-audit' THEN 'AccessLog' ELSE k.type_name END, 'customers.' || (r.j % 5),
+              CASE WHEN c.caller = 'security-audit' THEN '{}'::text[] ELSE k.fields END,
+              CASE WHEN c.caller = 'security-audit' THEN 'access_log' ELSE k.category END,
+              e.effect, CASE WHEN e.effect = 'DENY' THEN rs.reason END, 'purposes.x.categories'
+       FROM (SELECT g AS rid, now() - interval '92 days' + (g::float8 / $3) * interval '92 days' AS at, floor(random() * 100)::int AS cn,
+                    floor(random() * 200000)::int AS cust, j, random() AS u1, random() AS u2, random() AS u3
+             FROM generate_series($1::int, $2::int) g CROSS JOIN LATERAL generate_series(1, 1 + floor(random() * 40)::int) j) r
+       JOIN callers c ON c.n = r.cn
+       JOIN cats k ON k.n = floor(21 * r.u1 * r.u1)::int
+       CROSS JOIN LATERAL (SELECT CASE WHEN r.u2 < 0.68 THEN 'ALLOW' WHEN r.u2 < 0.75 THEN 'MASK' ELSE 'DENY' END AS effect) e
+       JOIN reasons rs ON rs.n = floor(16 * r.u3)::int`,
+      [lo, hi, requests],
+    );
+    process.stderr.write(`\r  generating access log: ${Math.round((hi / requests) * 100)}% (${((Date.now() - t0) / 1000).toFixed(0)} s)`);
+  }
+  process.stderr.write('\n');
+  await db.query('ANALYZE access_log');
+}
+
+export async function benchAccessLogQueries(env: BenchEnv): Promise<void> {
+  const rows = Number(process.env.BENCH_LOG_QUERY_ROWS ?? 10_000_000);
+  const t0 = Date.now();
+  await generate(env, rows);
+  const [{ n }] = await env.stores.gateway.query('SELECT count(*)::bigint AS n FROM access_log');
+  const day = (d: number) => new Date(Date.now() - d * 86_400_000);
+  const cases: [string, AccessLogFilter][] = [
+    ['customer', { customerId: 'cus_123456' }],
+    ['customer this month', { customerId: 'cus_123456', from: day(30) }],
+    ['customer + category', { customerId: 'cus_054321', category: 'contact' }],
+    ['caller', { caller: 'marketing-service' }],
+    ['caller rare', { caller: 'security-audit' }],
+    ['caller + DENY this week', { caller: 'marketing-service', effect: 'DENY', from: day(7) }],
+    ['purpose', { purpose: 'payment' }],
+    ['category national id', { category: 'identity.national_id' }],
+    ['category parent', { category: 'financial' }],
+    ['effect DENY', { effect: 'DENY' }],
+    ['effect MASK', { effect: 'MASK' }],
+    ['reason rare this week', { reason: 'SUBJECT_ERASED', from: day(7) }],
+    ['last night', { from: day(1), to: day(0.5) }],
+    ['old day', { from: day(60), to: day(59) }],
+    ['purpose + category', { purpose: 'payment', category: 'financial.bank_account' }],
+    ['caller + field', { caller: 'billing-service', field: 'taxId', from: day(7) }],
+  ];
+  const times: number[] = [];
+  const perCase: string[] = [];
+  for (const [name, filter] of cases) {
+    const t: number[] = [];
+    let page = await queryAccessLog(env.stores.gateway, filter, 50, null); // warm-up, and a cursor for page 2
+    for (let i = 0; i < 5; i++) {
+      const s = process.hrtime.bigint();
+      page = await queryAccessLog(env.stores.gateway, filter, 50, i === 4 && page.endCursor ? page.endCursor : null);
+      t.push(Number(process.hrtime.bigint() - s) / 1e6);
+    }
+    times.push(...t);
+    t.sort((a, b) => a - b);
+    perCase.push(`    ${name.padEnd(26)} median ${t[2].toFixed(1).padStart(7)} ms  max ${t[4].toFixed(1).padStart(7)} ms`);
+  }
+  times.sort((a, b) => a - b);
+  const p95 = times[Math.floor(times.length * 0.95)];
+  console.log(`## accessLog queries over ${Number(n).toLocaleString('en')} log rows (generated in ${((Date.now() - t0) / 1000).toFixed(0)} s), first: 50, ${cases.length} filters x 5 runs`);
+  console.log(perCase.join('\n'));
+  console.log(`  p95 ${p95.toFixed(1)} ms (target < ${TARGET_MS} ms: ${p95 < TARGET_MS ? 'met' : 'NOT met'})\n`);
+}
