@@ -39,14 +39,17 @@ export async function benchEnforcement(env: BenchEnv): Promise<void> {
   for (const g of Object.values(builds)) await new Promise<void>((r) => g.server.listen(0, '127.0.0.1', r));
   const ids = Array.from({ length: 100 }, (_, i) => customerId(i, SEED));
   const body = (n: number) => JSON.stringify({ query: `query($ids: [ID!]!) { customers(ids: $ids) { ${EVERY_FIELD} } }`, variables: { ids: ids.slice(0, n) } });
+  // The typical service call: one customer, a dozen fields (a billing or support lookup).
+  const single = (i: number) => JSON.stringify({ query: `query($id: ID!) { customer(id: $id) { id firstName lastName emails { address } phones { number } addresses { line1 city postcode } orders { total status } } }`, variables: { id: ids[i % 100] } });
   const scenarios = [
-    { name: 'dpo-console / data_subject_request (every field allowed)', caller: 'dpo-console', roles: ['dpo'], purpose: 'data_subject_request' },
-    { name: 'marketing-service / marketing (most fields denied)', caller: 'marketing-service', roles: ['service'], purpose: 'marketing' },
+    { name: 'customers(ids: 100), every field, dpo-console / data_subject_request (every field allowed)', caller: 'dpo-console', roles: ['dpo'], purpose: 'data_subject_request', body: body(100), requests: PER_ROUND, concurrency: CONCURRENCY },
+    { name: 'customers(ids: 100), every field, marketing-service / marketing (most fields denied)', caller: 'marketing-service', roles: ['service'], purpose: 'marketing', body: body(100), requests: PER_ROUND, concurrency: CONCURRENCY },
+    { name: 'customer(id), 12 fields, crm-service / account_management (the typical call), 16 clients', caller: 'crm-service', roles: ['service'], purpose: 'account_management', body: single(7), requests: PER_ROUND * 20, concurrency: 16 },
   ];
-  console.log(`## Enforcement: customers(ids: 100) with every field; ${ROUNDS} alternating rounds x ${PER_ROUND} requests, ${CONCURRENCY} concurrent clients\n`);
+  console.log(`## Enforcement and logging cost; ${ROUNDS} alternating rounds per build\n`);
   for (const s of scenarios) {
     const headers = { authorization: `Bearer ${await signDevToken({ caller: s.caller, roles: s.roles, ttlSeconds: 3600, config: env.config })}`, 'x-purpose': s.purpose };
-    const opts = { requests: PER_ROUND, concurrency: CONCURRENCY, body: body(100), headers };
+    const opts = { requests: s.requests, concurrency: s.concurrency, body: s.body, headers };
     const lat: Record<string, number[]> = {};
     const secs: Record<string, number> = {};
     let errors = 0;
@@ -61,7 +64,7 @@ export async function benchEnforcement(env: BenchEnv): Promise<void> {
         if (name === 'enforced+log') sql = res.sqlStatements;
       }
     }
-    const sqlTwo = (await drive(builds['enforced+log'].server, { ...opts, body: body(2), requests: 1, concurrency: 1 })).sqlStatements;
+    const sqlTwo = s.body === single(7) ? sql : (await drive(builds['enforced+log'].server, { ...opts, body: body(2), requests: 1, concurrency: 1 })).sqlStatements;
     const sum = (name: string) => summary({ latenciesMs: lat[name].sort((a, b) => a - b), seconds: secs[name], errors: 0, sqlStatements: 0 });
     const u = sum('unenforced');
     const e = sum('enforced');
@@ -69,7 +72,7 @@ export async function benchEnforcement(env: BenchEnv): Promise<void> {
     console.log(s.name);
     console.log(`  unenforced     ${fmt(u)}`);
     console.log(`  enforced       ${fmt(e)}   (no-op access log)`);
-    console.log(`  enforced+log   ${fmt(l)}   SQL statements/request: ${sql} for 100 ids, ${sqlTwo} for 2 ids`);
+    console.log(`  enforced+log   ${fmt(l)}   SQL statements/request: ${sql}${s.body === single(7) ? '' : ` for 100 ids, ${sqlTwo} for 2 ids`}`);
     console.log(`  enforcement:   p50 ${(e.p50 / u.p50).toFixed(2)}x unenforced (target <= 1.25x), p99 ${(e.p99 / u.p99).toFixed(2)}x`);
     console.log(`  access log:    p50 ${(l.p50 / e.p50).toFixed(2)}x no-op writer (target <= 1.15x), p99 ${(l.p99 / e.p99).toFixed(2)}x`);
     console.log(`  whole gateway: p50 ${(l.p50 / u.p50).toFixed(2)}x unenforced, throughput ${(l.rps / u.rps).toFixed(2)}x; errors ${errors}\n`);
