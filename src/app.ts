@@ -8,6 +8,8 @@ import { createAuthenticator } from './http/authenticate';
 import { createRequestHandler } from './http/server';
 import { gatewayPlugin } from './http/graphql-plugin';
 import { createMetrics } from './http/metrics';
+import { clientSafe, gatewayValidationRules } from './http/limits';
+import { createRateLimiter } from './http/rate-limit';
 import { buildGatewaySchema } from './graphql/schema';
 import { loadPack } from './policy/load-pack';
 import { Stores } from './stores/open-stores';
@@ -30,8 +32,12 @@ const KNOWN_CODES = new Set([
   'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'OPERATION_RESOLUTION_FAILURE', 'PERSISTED_QUERY_NOT_FOUND', 'PERSISTED_QUERY_NOT_SUPPORTED',
 ]);
 
-/** Only coded errors reach the client as they are; anything else becomes a bare INTERNAL_SERVER_ERROR. */
-export function formatError(formatted: GraphQLFormattedError): GraphQLFormattedError {
+/**
+ * Only coded errors reach the client as they are (without a stack, a limit's numbers or a
+ * "Did you mean" suggestion: `clientSafe`); anything else becomes a bare INTERNAL_SERVER_ERROR.
+ */
+export function formatError(raw: GraphQLFormattedError, error?: unknown): GraphQLFormattedError {
+  const formatted = clientSafe(raw, error);
   const code = formatted.extensions?.code;
   if (typeof code === 'string' && KNOWN_CODES.has(code)) {
     const { stacktrace: _s, exception: _e, ...extensions } = formatted.extensions ?? {};
@@ -57,7 +63,12 @@ export async function createGateway(config: Config, stores: Stores, opts: { enfo
     includeStacktraceInErrorResponses: false,
     hideSchemaDetailsFromClientErrors: true,
     csrfPrevention: true,
+    // main.ts owns SIGINT/SIGTERM: it drains the access-log writer and closes the stores first.
+    stopOnTerminationSignals: false,
     allowBatchedHttpRequests: false,
+    // Query limits (src/http/limits.ts): tokens while parsing, the rest with the validation rules.
+    parseOptions: { maxTokens: config.queryLimits.maxTokens },
+    validationRules: gatewayValidationRules(config.queryLimits, config.maxBatch),
     nodeEnv: config.env,
     formatError,
     // Cache control would wrap every field resolver; personal data is never cacheable anyway.
@@ -66,7 +77,10 @@ export async function createGateway(config: Config, stores: Stores, opts: { enfo
   });
   await apollo.start();
   const server = http.createServer(
-    createRequestHandler({ apollo, authenticate: createAuthenticator(config), pack, stores, metrics, maxBatch: config.maxBatch, maxBodyBytes: 1_000_000, logWriter }),
+    createRequestHandler({
+      apollo, authenticate: createAuthenticator(config), pack, stores, metrics, maxBatch: config.maxBatch, maxBodyBytes: 1_000_000, logWriter,
+      queryLimits: config.queryLimits, executionTimeoutMs: config.executionTimeoutMs, rateLimiter: createRateLimiter(config.rateLimit),
+    }),
   );
   server.requestTimeout = 30_000;
   return {

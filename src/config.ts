@@ -38,6 +38,19 @@ export interface Config {
   policyPath: string;
   /** Most ids one `customers(ids:)` call may ask for. */
   maxBatch: number;
+  /** What one GraphQL document may ask for (src/http/limits.ts); refused before any resolver runs. */
+  queryLimits: {
+    maxLength: number;
+    maxTokens: number;
+    maxDepth: number;
+    maxAliases: number;
+    maxDirectives: number;
+    maxCost: number;
+  };
+  /** Longest a GraphQL request may take once received; then 503 REQUEST_TIMEOUT, no data. */
+  executionTimeoutMs: number;
+  /** Per-caller token bucket, in memory per replica (src/http/rate-limit.ts); perSecond 0 = off. */
+  rateLimit: { perSecond: number; burst: number };
   /** Structured log level. */
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
@@ -66,6 +79,20 @@ const DEFAULTS = {
   GATEWAY_JWT_AUDIENCE: 'privacy-gateway',
   GATEWAY_POLICY: path.join(PROJECT_ROOT, 'policies', 'smarttech.yaml'),
   GATEWAY_MAX_BATCH: '100',
+  // Query limits (src/http/limits.ts), about twice what the heaviest legitimate document needs, measured
+  // (test/integration/hostile-input.test.ts): customers(ids: 100 literal ids) with every field is 2,600
+  // characters, 330 tokens, depth 4, cost 11,201; accessLog(first: 500) with every field costs 12,501;
+  // eraseMinorsWithoutGuardianConsent(limit: 1000) with every field 23,001. No client query uses an
+  // alias or a directive (and the schema has no executable directive yet).
+  GATEWAY_MAX_QUERY_LENGTH: '10000', // characters of the GraphQL document; the 1 MB body limit covers variables
+  GATEWAY_MAX_QUERY_TOKENS: '1000',
+  GATEWAY_MAX_QUERY_DEPTH: '10', // fields, inline fragments and fragment spreads each count a level
+  GATEWAY_MAX_QUERY_ALIASES: '15',
+  GATEWAY_MAX_QUERY_DIRECTIVES: '20',
+  GATEWAY_MAX_QUERY_COST: '50000', // fields x list sizes (ids, first, limit)
+  GATEWAY_EXECUTION_TIMEOUT_MS: '10000', // a GraphQL request, after its body is read; server.requestTimeout (30 s) bounds the whole exchange
+  GATEWAY_RATE_LIMIT_RPS: '100', // per caller and per replica; 0 turns the limit off
+  GATEWAY_RATE_LIMIT_BURST: '200',
   LOG_LEVEL: 'info',
 } as const;
 
@@ -147,6 +174,16 @@ export function loadConfig(overrides: Env = {}): Config {
     },
     policyPath: path.resolve(env.GATEWAY_POLICY || DEFAULTS.GATEWAY_POLICY),
     maxBatch: int(env, 'GATEWAY_MAX_BATCH', 1, 1000),
+    queryLimits: {
+      maxLength: int(env, 'GATEWAY_MAX_QUERY_LENGTH', 100, 1_000_000),
+      maxTokens: int(env, 'GATEWAY_MAX_QUERY_TOKENS', 10, 100_000),
+      maxDepth: int(env, 'GATEWAY_MAX_QUERY_DEPTH', 1, 100),
+      maxAliases: int(env, 'GATEWAY_MAX_QUERY_ALIASES', 0, 1000),
+      maxDirectives: int(env, 'GATEWAY_MAX_QUERY_DIRECTIVES', 0, 1000),
+      maxCost: int(env, 'GATEWAY_MAX_QUERY_COST', 1, 100_000_000),
+    },
+    executionTimeoutMs: int(env, 'GATEWAY_EXECUTION_TIMEOUT_MS', 1, 600_000),
+    rateLimit: { perSecond: int(env, 'GATEWAY_RATE_LIMIT_RPS', 0, 1_000_000), burst: int(env, 'GATEWAY_RATE_LIMIT_BURST', 1, 1_000_000) },
     logLevel: oneOf(env, 'LOG_LEVEL', DEFAULTS.LOG_LEVEL, ['debug', 'info', 'warn', 'error', 'silent'] as const),
   };
 }
@@ -162,5 +199,8 @@ export function describeConfig(c: Config): Record<string, unknown> {
     policy: c.policyPath,
     auth: c.auth.jwksUrl ? 'jwks' : 'dev-hs256',
     maxBatch: c.maxBatch,
+    queryLimits: c.queryLimits,
+    executionTimeoutMs: c.executionTimeoutMs,
+    rateLimit: c.rateLimit.perSecond > 0 ? c.rateLimit : 'off',
   };
 }

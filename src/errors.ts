@@ -18,6 +18,10 @@ export const ERROR_CODES = {
   METHOD_NOT_ALLOWED: 405,
   BATCH_TOO_LARGE: 400,
   NOT_FOUND: 404,
+  /** The caller's per-replica rate limit is spent; Retry-After says when to retry. */
+  RATE_LIMITED: 429,
+  /** The GraphQL request did not finish within GATEWAY_EXECUTION_TIMEOUT_MS; no data is returned. */
+  REQUEST_TIMEOUT: 503,
   /** Field-level: the field is null, the response is 200. */
   FORBIDDEN_BY_POLICY: 200,
   STORE_UNAVAILABLE: 503,

@@ -1,5 +1,5 @@
 import 'reflect-metadata';
-import { GraphQLSchema, lexicographicSortSchema } from 'graphql';
+import { GraphQLSchema, lexicographicSortSchema, specifiedDirectives } from 'graphql';
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { buildSchemaSync } from 'type-graphql';
 import { categoryDirective } from './category.directive';
@@ -22,7 +22,7 @@ import { applyRoleRules } from './roles';
 export const RESOLVERS = [CustomerResolver, AccountResolver, CustomerStateResolver, ExplainResolver, AccessLogResolver, SubjectExportResolver, RightsResolver] as const;
 
 export function buildBareSchema(): GraphQLSchema {
-  return buildSchemaSync({ resolvers: [...RESOLVERS] as never, directives: [categoryDirective], validate: false });
+  return buildSchemaSync({ resolvers: [...RESOLVERS] as never, directives: [...specifiedDirectives, categoryDirective], validate: false });
 }
 
 export function buildGatewaySchema(opts: { enforce: boolean } = { enforce: true }): GraphQLSchema {

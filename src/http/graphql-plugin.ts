@@ -1,5 +1,8 @@
 import { ApolloServerPlugin, GraphQLRequestContext } from '@apollo/server';
-import { GraphQLSchema } from 'graphql';
+import {
+  DocumentNode, FieldNode, FragmentDefinitionNode, getLocation, GraphQLError, GraphQLFormattedError, GraphQLSchema, Kind, OperationDefinitionNode,
+  SelectionSetNode, SourceLocation,
+} from 'graphql';
 import { GatewayContext } from './context';
 import { GatewayError } from '../errors';
 import { planFor, requestedCategories } from '../graphql/plan';
@@ -7,12 +10,108 @@ import { AccessLogWriter } from '../audit/log-writer';
 import { Metrics } from './metrics';
 import { log } from '../log';
 
+/** In order of precedence: the stores are read first, then the state, and the log is written last. */
+export const UNAVAILABLE_CODES = ['STORE_UNAVAILABLE', 'CONSENT_STATE_UNAVAILABLE', 'AUDIT_UNAVAILABLE'] as const;
+
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
+/** SQLSTATE: connection exceptions (class 08), shutdown / cannot connect now (57P01-3), too many connections, database not accepting connections. */
+const UNREACHABLE_SQLSTATES = /^(08...|57P0[123]|53300|55000)$/;
+const UNREACHABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is not established/;
+
+/**
+ * A database that could not be reached, seen as the driver's own error: a code path that did not
+ * turn it into a coded error. Answered as STORE_UNAVAILABLE (503) rather than a 500.
+ */
+export function isConnectionFailure(err: unknown): boolean {
+  let e: unknown = err;
+  for (let depth = 0; e && depth < 5; depth++) {
+    const { code, message, originalError, driverError } = e as { code?: unknown; message?: unknown; originalError?: unknown; driverError?: unknown };
+    if (typeof code === 'string' && (NETWORK_CODES.has(code) || UNREACHABLE_SQLSTATES.test(code))) return true;
+    if (typeof message === 'string' && UNREACHABLE_MESSAGES.test(message)) return true;
+    e = originalError ?? driverError;
+  }
+  return false;
+}
+
+/** Document order: shallower first, then by position in the query, then by list index. */
+function earlier(a: GraphQLError, b: GraphQLError): number {
+  const pa = a.path ?? [];
+  const pb = b.path ?? [];
+  if (pa.length !== pb.length) return pa.length - pb.length;
+  const la = a.locations?.[0];
+  const lb = b.locations?.[0];
+  if (la && lb && (la.line !== lb.line || la.column !== lb.column)) return la.line - lb.line || la.column - lb.column;
+  for (let i = 0; i < pa.length; i++) {
+    if (pa[i] === pb[i]) continue;
+    return typeof pa[i] === 'number' && typeof pb[i] === 'number' ? (pa[i] as number) - (pb[i] as number) : String(pa[i]) < String(pb[i]) ? -1 : 1;
+  }
+  return 0;
+}
+
+/** Where the root field with this response key is written in the operation (through fragments too). */
+function rootFieldLocations(document: DocumentNode | undefined, operation: OperationDefinitionNode | undefined, key: string): SourceLocation[] | undefined {
+  if (!document || !operation) return undefined;
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+  const seen = new Set<string>();
+  const find = (set: SelectionSetNode): FieldNode | undefined => {
+    for (const sel of set.selections) {
+      if (sel.kind === Kind.FIELD) {
+        if ((sel.alias ?? sel.name).value === key) return sel;
+      } else if (sel.kind === Kind.INLINE_FRAGMENT) {
+        const f = find(sel.selectionSet);
+        if (f) return f;
+      } else if (!seen.has(sel.name.value) && fragments.has(sel.name.value)) {
+        seen.add(sel.name.value);
+        const f = find(fragments.get(sel.name.value)!.selectionSet);
+        if (f) return f;
+      }
+    }
+    return undefined;
+  };
+  const field = find(operation.selectionSet);
+  return field?.loc ? [getLocation(field.loc.source, field.loc.start)] : undefined;
+}
+
+/**
+ * The one error a 503 answer carries, or null if no dependency was unavailable: the highest code
+ * in UNAVAILABLE_CODES that occurred, from the error first in the document, placed at its root
+ * field (the field that could not be answered). Nested lists fail in whatever order their loaders
+ * do, and graphql-js reports only the first sibling to fail; naming the root field gives the same
+ * outage and query the same answer every time.
+ */
+function unavailableError(rc: GraphQLRequestContext<GatewayContext>): GraphQLFormattedError | null {
+  const raw = rc.errors;
+  if (!raw?.length) return null;
+  const found = raw.map((e): { code: string; raw: GraphQLError; message: string } | null => {
+    const code = e.extensions?.code;
+    if (typeof code === 'string' && (UNAVAILABLE_CODES as readonly string[]).includes(code)) return { code, raw: e, message: e.message };
+    // Driver messages are never shown: a fixed one instead.
+    if (isConnectionFailure(e)) return { code: 'STORE_UNAVAILABLE', raw: e, message: 'A store is unavailable' };
+    return null;
+  });
+  for (const code of UNAVAILABLE_CODES) {
+    const hits = found.filter((f): f is NonNullable<typeof f> => f?.code === code);
+    if (!hits.length) continue;
+    const { raw: first, message } = hits.sort((a, b) => earlier(a.raw, b.raw))[0];
+    const root = first.path?.[0];
+    if (root === undefined) return { message, extensions: { code } };
+    const locations = rootFieldLocations(rc.document, rc.operation, String(root));
+    return { message, ...(locations ? { locations } : {}), path: [root], extensions: { code } };
+  }
+  return null;
+}
+
 /**
  * The pipeline stages that sit around execution:
  *  - plan (didResolveOperation): which categories the operation asks for; purpose checks
  *    (PURPOSE_REQUIRED, UNKNOWN_PURPOSE, PURPOSE_NOT_PERMITTED) before any store is read;
  *  - log (willSendResponse): every decision is committed to the access log before the response
  *    leaves; if that fails the response is replaced by AUDIT_UNAVAILABLE with no data.
+ *  - fail closed (willSendResponse): if a store, the customer state or the log could not be
+ *    reached anywhere in the operation, the answer is 503 with ONE coded error and no data
+ *    (every root field null), and nothing is logged since nothing is disclosed. The code is the
+ *    first in UNAVAILABLE_CODES that occurred, so an outage always gets the same answer.
  */
 export function gatewayPlugin(schema: GraphQLSchema, metrics: Metrics, logWriter: AccessLogWriter, opts: { plan: boolean } = { plan: true }): ApolloServerPlugin<GatewayContext> {
   return {
@@ -47,8 +146,21 @@ export function gatewayPlugin(schema: GraphQLSchema, metrics: Metrics, logWriter
         async willSendResponse(rc: GraphQLRequestContext<GatewayContext>) {
           const ctx = rc.contextValue;
           const body = rc.response.body;
-          let outcome = rc.errors?.length || (body?.kind === 'single' && body.singleResult.errors?.length) ? 'error' : 'ok';
-          if (ctx.decisions.length) {
+          // Field refusals are the policy working, not failures: counted apart from errors.
+          const errors = rc.errors ?? (body?.kind === 'single' ? body.singleResult.errors : undefined) ?? [];
+          let outcome = !errors.length ? 'ok' : errors.every((e) => e.extensions?.code === 'FORBIDDEN_BY_POLICY') ? 'refused' : 'error';
+          const unavailable = body?.kind === 'single' ? unavailableError(rc) : null;
+          if (unavailable && body?.kind === 'single') {
+            // Fail closed: no data (what resolved before the failure is dropped), one coded error.
+            const data = body.singleResult.data;
+            rc.response.body = {
+              kind: 'single',
+              singleResult: { data: data ? Object.fromEntries(Object.keys(data).map((k) => [k, null])) : data, errors: [unavailable] },
+            };
+            rc.response.http.status = 503;
+            outcome = 'unavailable';
+            log.warn('dependency unavailable; response withheld', { requestId: ctx.requestId, code: unavailable.extensions?.code });
+          } else if (ctx.decisions.length) {
             try {
               await logWriter.append({
                 requestId: ctx.requestId, caller: ctx.caller.id, roles: ctx.caller.roles, purpose: ctx.purpose?.key ?? null,

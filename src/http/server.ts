@@ -13,6 +13,8 @@ import { log } from '../log';
 import { AccessLogWriter } from '../audit/log-writer';
 import { exportAccessLog } from '../audit/export';
 import { handleSubjectExport } from '../rights/export/http';
+import { checkQueryLength, QueryLimits } from './limits';
+import { RateLimiter } from './rate-limit';
 
 /**
  * The HTTP edge: a small router on node:http in front of Apollo. It owns what happens before
@@ -29,6 +31,12 @@ export interface EdgeDeps {
   maxBodyBytes: number;
   /** The access-log writer, for routes outside GraphQL that record themselves (GET /audit/export). */
   logWriter: AccessLogWriter;
+  /** Document length is checked here; the other limits are Apollo's parse options and validation rules. */
+  queryLimits: QueryLimits;
+  /** A GraphQL request not answered by then gets 503 REQUEST_TIMEOUT and no data. */
+  executionTimeoutMs: number;
+  /** Per-caller rate limit of authenticated requests; null = off. */
+  rateLimiter: RateLimiter | null;
 }
 
 export function sendError(res: http.ServerResponse, code: ErrorCode, message: string, requestId: string, extra: Record<string, unknown> = {}): void {
@@ -47,7 +55,7 @@ async function readBody(req: http.IncomingMessage, limit: number): Promise<Buffe
   let size = 0;
   for await (const chunk of req) {
     size += (chunk as Buffer).length;
-    if (size > limit) throw new GatewayError('PAYLOAD_TOO_LARGE', `Request body exceeds ${limit} bytes`);
+    if (size > limit) throw new GatewayError('PAYLOAD_TOO_LARGE', 'The request body is too large');
     chunks.push(chunk as Buffer);
   }
   return Buffer.concat(chunks);
@@ -72,6 +80,17 @@ export function createRequestHandler(deps: EdgeDeps): http.RequestListener {
     });
   };
 
+  /** The verified caller, counted against its rate limit (429 RATE_LIMITED with Retry-After when spent). */
+  async function authenticated(req: http.IncomingMessage, res: http.ServerResponse): Promise<Caller> {
+    const caller = effectiveCaller(await deps.authenticate(req.headers.authorization), deps.pack);
+    const wait = deps.rateLimiter?.take(caller.id) ?? 0;
+    if (wait > 0) {
+      res.setHeader('retry-after', String(wait));
+      throw new GatewayError('RATE_LIMITED', 'Too many requests from this caller: retry after the Retry-After delay');
+    }
+    return caller;
+  }
+
   async function handle(req: http.IncomingMessage, res: http.ServerResponse, url: URL, requestId: string): Promise<void> {
     if (url.pathname === '/healthz') return send(res, 200, { status: 'ok' }, requestId);
     if (url.pathname === '/readyz') {
@@ -81,8 +100,8 @@ export function createRequestHandler(deps: EdgeDeps): http.RequestListener {
     }
     if (url.pathname === '/metrics') return send(res, 200, await deps.metrics.registry.metrics(), requestId, deps.metrics.registry.contentType);
     if (url.pathname === '/audit/export') {
-      if (req.method !== 'GET') return sendError(res, 'METHOD_NOT_ALLOWED', 'Use GET', requestId);
-      const caller = effectiveCaller(await deps.authenticate(req.headers.authorization), deps.pack);
+      if (req.method !== 'GET') return notAllowed(res, 'GET', 'Use GET', requestId);
+      const caller = await authenticated(req, res);
       return exportAccessLog({
         res, url, requestId, caller, justification: headerValue(req, 'x-justification'), clientAddress: req.socket.remoteAddress ?? null,
         policyHash: deps.pack.hash, now: new Date(), gateway: deps.stores.gateway, logWriter: deps.logWriter,
@@ -90,17 +109,17 @@ export function createRequestHandler(deps: EdgeDeps): http.RequestListener {
     }
     const subjectExport = /^\/subjects\/([^/]+)\/export$/.exec(url.pathname);
     if (subjectExport) {
-      if (req.method !== 'GET') return sendError(res, 'METHOD_NOT_ALLOWED', 'Use GET', requestId);
-      const caller = effectiveCaller(await deps.authenticate(req.headers.authorization), deps.pack);
+      if (req.method !== 'GET') return notAllowed(res, 'GET', 'Use GET', requestId);
+      const caller = await authenticated(req, res);
       return handleSubjectExport({
         req, res, url, rawCustomerId: subjectExport[1], requestId, caller, purposeHeader: headerValue(req, 'x-purpose'), justification: headerValue(req, 'x-justification'),
         clientAddress: req.socket.remoteAddress ?? null, pack: deps.pack, stores: deps.stores, logWriter: deps.logWriter, metrics: deps.metrics,
       });
     }
     if (url.pathname !== '/graphql') return sendError(res, 'NOT_FOUND', `No route ${url.pathname}`, requestId);
-    if (req.method !== 'POST' && req.method !== 'GET') return sendError(res, 'METHOD_NOT_ALLOWED', 'Use POST (or GET for queries)', requestId);
+    if (req.method !== 'POST' && req.method !== 'GET') return notAllowed(res, 'GET, POST', 'Use POST (or GET for queries)', requestId);
 
-    const caller = effectiveCaller(await deps.authenticate(req.headers.authorization), deps.pack);
+    const caller = await authenticated(req, res);
     const purpose = headerValue(req, 'x-purpose');
     const justification = headerValue(req, 'x-justification');
 
@@ -117,6 +136,9 @@ export function createRequestHandler(deps: EdgeDeps): http.RequestListener {
         return sendError(res, 'BAD_REQUEST', 'The request body is not valid UTF-8 JSON', requestId);
       }
       if (Array.isArray(body)) return sendError(res, 'BAD_REQUEST', 'Batched requests are not supported', requestId);
+      if (body !== null && typeof body === 'object') checkQueryLength((body as { query?: unknown }).query, deps.queryLimits);
+    } else {
+      checkQueryLength(url.searchParams.get('query'), deps.queryLimits);
     }
 
     const headers = new HeaderMap();
@@ -128,12 +150,20 @@ export function createRequestHandler(deps: EdgeDeps): http.RequestListener {
       purpose: null, plan: null, states: new Map(), decisions: [], decisionCache: new Map(), logEntries: new Map(),
     };
     const stats = { sqlStatements: 0 };
-    const result = await requestStats.run(stats, () =>
+    const execution = requestStats.run(stats, () =>
       deps.apollo.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method!, headers, search: url.search, body },
         context: async () => context,
       }),
     );
+    const result = await withinTimeout(execution, deps.executionTimeoutMs);
+    if (result === TIMED_OUT) {
+      // graphql-js cannot abort an execution: it runs to its end (its decisions are still logged),
+      // but its result is dropped. The client gets no data, only the coded error.
+      execution.catch(() => undefined);
+      log.warn('request timed out', { requestId, caller: caller.id, ms: deps.executionTimeoutMs });
+      return sendError(res, 'REQUEST_TIMEOUT', 'The request did not finish in time; no data is returned', requestId);
+    }
     res.statusCode = result.status ?? 200;
     for (const [k, v] of result.headers) res.setHeader(k, v);
     res.setHeader('x-request-id', requestId);
@@ -145,6 +175,22 @@ export function createRequestHandler(deps: EdgeDeps): http.RequestListener {
       res.end();
     }
   }
+}
+
+const TIMED_OUT = Symbol('timed out');
+
+function withinTimeout<T>(work: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(() => resolve(TIMED_OUT), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** 405 with the Allow header the status requires (RFC 9110 15.5.6). */
+function notAllowed(res: http.ServerResponse, allow: string, message: string, requestId: string): void {
+  res.setHeader('allow', allow);
+  sendError(res, 'METHOD_NOT_ALLOWED', message, requestId);
 }
 
 function headerValue(req: http.IncomingMessage, name: string): string | null {

@@ -98,7 +98,8 @@ function dur(iso: string | undefined): Duration | null {
 }
 
 function build(raw: Raw, file: string, hash: string): PolicyPack {
-  const purposes: Record<string, Purpose> = {};
+  // Null-prototype maps: a purpose or caller named `constructor` or `__proto__` must not resolve.
+  const purposes: Record<string, Purpose> = Object.create(null);
   for (const p of raw.purposes as Raw[]) {
     const retention: Record<string, Duration> = {};
     for (const [k, v] of Object.entries((p.retention ?? {}) as Record<string, string>)) if (k !== 'default') retention[k] = parseDuration(v)!;
@@ -115,9 +116,9 @@ function build(raw: Raw, file: string, hash: string): PolicyPack {
       cite: p.cite ?? null,
     };
   }
-  const callers: Record<string, CallerEntry> = {};
+  const callers: Record<string, CallerEntry> = Object.create(null);
   for (const c of raw.callers as Raw[]) callers[c.id] = { id: c.id, purposes: c.purposes, roles: c.roles as Role[] };
-  const categories: Record<string, { sensitive: boolean }> = {};
+  const categories: Record<string, { sensitive: boolean }> = Object.create(null);
   for (const c of raw.categories as Raw[]) categories[c.key] = { sensitive: c.sensitive === true };
   return {
     id: raw.pack.id,

@@ -60,6 +60,14 @@ describe('declared purpose', () => {
     expect(r.status).toBe(403);
     expect(r.body).toEqual(err('PURPOSE_NOT_PERMITTED', 'The caller is not registered for this purpose', { purpose: 'marketing' }));
   });
+  test.each(['__proto__', 'constructor', 'toString'])('a purpose named like a built-in (%s) is unknown', async (name) => {
+    const r = await gw.gql({ token: await gw.token('crm-service'), purpose: name, query: QUERY });
+    expect([r.status, r.body]).toEqual([400, err('UNKNOWN_PURPOSE', 'X-Purpose names no purpose of the policy pack in force', { purpose: name })]);
+  });
+  test('a caller named like a built-in is not registered for anything', async () => {
+    const r = await gw.gql({ token: await gw.token('constructor'), purpose: 'account_management', query: QUERY });
+    expect([r.status, r.body]).toEqual([403, err('PURPOSE_NOT_PERMITTED', 'The caller is not registered for this purpose', { purpose: 'account_management' })]);
+  });
   test('purpose checks happen before any store is read', async () => {
     const r = await gw.gql({ token: await gw.token('crm-service'), purpose: 'marketing', query: QUERY });
     expect(r.headers['x-sql-statements']).toBe('0');
