@@ -54,6 +54,10 @@ export function dataSourceFor(store: StoreName, url: string, logger?: Logger): D
       max: Number(process.env.GATEWAY_POOL_SIZE ?? 10),
       // Fail fast instead of hanging when a store is down: readiness and 503s depend on it.
       connectionTimeoutMillis: 3000,
+      // A frozen server or network must not hold a connection (or the access-log lock) forever.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 10_000,
+      options: '-c idle_in_transaction_session_timeout=30000',
       application_name: `privacy-gateway:${store}`,
     },
   });

@@ -14,7 +14,11 @@ import { requestStats } from '../http/request-context';
  * batch committed: the HTTP layer sends personal data only then. If the write fails, every
  * request in the batch is rejected (AUDIT_UNAVAILABLE upstream); nothing is dropped or retried
  * behind the caller's back. When the queue holds `maxQueuedRows`, new appends wait for room
- * up to `queueTimeoutMs`, then are refused.
+ * up to `queueTimeoutMs`, then are refused. An append not committed within `commitTimeoutMs`
+ * is refused too (AUDIT_UNAVAILABLE upstream, no data sent): a database that stopped answering
+ * without closing its connections, or a replica that holds the chain lock and is gone, cannot
+ * hold requests forever. Its rows may still commit later: the log may then name a read whose
+ * answer was withheld, never the other way round.
  *
  * Chain: each batch's hash covers the previous batch's hash and every row of the batch
  * (canonical JSON, see `rowDigestInput`). A transaction-scoped advisory lock serialises batches
@@ -124,10 +128,14 @@ interface Pending {
   reject(err: unknown): void;
 }
 
-export function createGroupCommitWriter(ds: DataSource, opts: { maxQueuedRows?: number; maxBatchRows?: number; queueTimeoutMs?: number } = {}): AccessLogWriter {
+export function createGroupCommitWriter(
+  ds: DataSource,
+  opts: { maxQueuedRows?: number; maxBatchRows?: number; queueTimeoutMs?: number; commitTimeoutMs?: number } = {},
+): AccessLogWriter {
   const maxQueuedRows = opts.maxQueuedRows ?? 200_000;
   const maxBatchRows = opts.maxBatchRows ?? 20_000;
   const queueTimeoutMs = opts.queueTimeoutMs ?? 5_000;
+  const commitTimeoutMs = opts.commitTimeoutMs ?? 15_000;
   let queue: Pending[] = [];
   let queuedRows = 0;
   let flushing: Promise<void> | null = null;
@@ -189,7 +197,18 @@ export function createGroupCommitWriter(ds: DataSource, opts: { maxQueuedRows?: 
       const rows = toRows(meta, records);
       await reserve(rows.length);
       await new Promise<void>((resolve, reject) => {
-        queue.push({ rows, resolve, reject });
+        const timer = setTimeout(() => reject(new Error('access-log commit timed out')), commitTimeoutMs);
+        queue.push({
+          rows,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve();
+          },
+          reject: (err) => {
+            clearTimeout(timer);
+            reject(err);
+          },
+        });
         // The flush is shared by many requests: it runs outside this request's async context,
         // so its statements are not counted as this request's (x-sql-statements).
         requestStats.exit(kick);

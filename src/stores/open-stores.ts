@@ -39,16 +39,40 @@ export async function closeStores(stores: Partial<Stores>): Promise<void> {
   await Promise.all(Object.values(stores).map((ds) => (ds?.isInitialized ? ds.destroy() : undefined)));
 }
 
-/** Ready = every store answers and has no pending migration. */
-export async function storesReady(stores: Stores): Promise<Record<StoreName, string>> {
+/** A store that has not answered the readiness check by then is reported unreachable. */
+export const READY_TIMEOUT_MS = 2_000;
+/** The check in flight per store: a store that stopped answering holds one connection, not one per probe. */
+const readyChecks = new WeakMap<DataSource, Promise<string>>();
+
+function checkStore(ds: DataSource): Promise<string> {
+  let check = readyChecks.get(ds);
+  if (!check) {
+    check = ds.showMigrations().then(
+      (pending) => (pending ? 'migrations pending' : 'ok'),
+      () => 'unreachable',
+    );
+    readyChecks.set(ds, check);
+    void check.finally(() => readyChecks.delete(ds));
+  }
+  return check;
+}
+
+/**
+ * Ready = every store answers and has no pending migration. Bounded: a refused connection fails
+ * at once, a new one within the pool's connectionTimeoutMillis, and a server that accepted the
+ * connection but stopped answering (frozen, or gone without closing the socket) is reported
+ * unreachable after READY_TIMEOUT_MS instead of holding the probe.
+ */
+export async function storesReady(stores: Stores, timeoutMs = READY_TIMEOUT_MS): Promise<Record<StoreName, string>> {
   const out = {} as Record<StoreName, string>;
   await Promise.all(
     STORE_NAMES.map(async (name) => {
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<string>((resolve) => (timer = setTimeout(() => resolve('unreachable'), timeoutMs)));
       try {
-        const pending = await stores[name].showMigrations();
-        out[name] = pending ? 'migrations pending' : 'ok';
-      } catch {
-        out[name] = 'unreachable';
+        out[name] = await Promise.race([checkStore(stores[name]), late]);
+      } finally {
+        clearTimeout(timer);
       }
     }),
   );

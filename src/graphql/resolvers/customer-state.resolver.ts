@@ -78,15 +78,20 @@ export class CustomerStateResolver {
   @Query(() => [StateEventView], { description: 'A customer\'s whole consent, objection, restriction, rectification and erasure history, oldest first' })
   async consentHistory(@Arg('customerId', () => ID) customerId: string, @Ctx() ctx: GatewayContext): Promise<StateEventView[]> {
     await assertCustomerExists(ctx, customerId);
-    const rows: Record<string, unknown>[] = await ctx.stores.gateway.query(
-      `SELECT id::text, 'consent' AS kind, customer_id, action, purpose, NULL AS category, given_by, explicit, expires_at, source, NULL AS reason, recorded_at, recorded_by FROM consent_events WHERE customer_id = $1
-       UNION ALL SELECT id::text, 'objection', customer_id, action, purpose, category, NULL, NULL, NULL, NULL, reason, recorded_at, recorded_by FROM objection_events WHERE customer_id = $1
-       UNION ALL SELECT id::text, 'restriction', customer_id, action, purpose, category, NULL, NULL, NULL, NULL, reason, recorded_at, recorded_by FROM restriction_events WHERE customer_id = $1
-       UNION ALL SELECT id::text, 'rectification', customer_id, action, NULL, category, NULL, NULL, NULL, NULL, NULL, recorded_at, recorded_by FROM rectification_events WHERE customer_id = $1
-       UNION ALL SELECT id::text, 'erasure', customer_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, recorded_at, recorded_by FROM erasures WHERE customer_id = $1
-       ORDER BY recorded_at, kind, id`,
-      [customerId],
-    );
+    let rows: Record<string, unknown>[];
+    try {
+      rows = await ctx.stores.gateway.query(
+        `SELECT id::text, 'consent' AS kind, customer_id, action, purpose, NULL AS category, given_by, explicit, expires_at, source, NULL AS reason, recorded_at, recorded_by FROM consent_events WHERE customer_id = $1
+         UNION ALL SELECT id::text, 'objection', customer_id, action, purpose, category, NULL, NULL, NULL, NULL, reason, recorded_at, recorded_by FROM objection_events WHERE customer_id = $1
+         UNION ALL SELECT id::text, 'restriction', customer_id, action, purpose, category, NULL, NULL, NULL, NULL, reason, recorded_at, recorded_by FROM restriction_events WHERE customer_id = $1
+         UNION ALL SELECT id::text, 'rectification', customer_id, action, NULL, category, NULL, NULL, NULL, NULL, NULL, recorded_at, recorded_by FROM rectification_events WHERE customer_id = $1
+         UNION ALL SELECT id::text, 'erasure', customer_id, NULL, NULL, NULL, NULL, NULL, NULL, NULL, NULL, recorded_at, recorded_by FROM erasures WHERE customer_id = $1
+         ORDER BY recorded_at, kind, id`,
+        [customerId],
+      );
+    } catch {
+      throw new GatewayError('CONSENT_STATE_UNAVAILABLE', 'Consent state could not be read');
+    }
     return rows.map(camel);
   }
 }

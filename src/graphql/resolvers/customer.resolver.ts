@@ -26,12 +26,11 @@ function checkIds(ids: string[], max: number): void {
 }
 
 async function loadWithState(ctx: GatewayContext, ids: string[]): Promise<(Row | null)[]> {
-  let rows: (Row | null)[];
-  try {
-    rows = (await ctx.loaders.customers.loadMany(ids)).map((r) => (r instanceof Error ? null : r));
-  } catch {
-    throw new GatewayError('STORE_UNAVAILABLE', 'The CRM store is unavailable');
-  }
+  // loadMany does not reject: a failed batch comes back as an Error per id. Reading one as
+  // "no such customer" would answer a store outage with a 200 and null: fail instead.
+  const loaded = await ctx.loaders.customers.loadMany(ids).catch((err: unknown) => [err instanceof Error ? err : new Error('load failed')]);
+  if (loaded.some((r) => r instanceof Error)) throw new GatewayError('STORE_UNAVAILABLE', 'The CRM store is unavailable');
+  const rows = loaded as (Row | null)[];
   if (ctx.plan?.needsState) {
     const found = rows.filter((r): r is Row => r !== null).filter((r) => !ctx.states.has(r.id));
     try {

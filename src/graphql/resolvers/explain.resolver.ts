@@ -25,7 +25,12 @@ export class ExplainResolver {
     if (list.length > 200) throw new GatewayError('BAD_USER_INPUT', 'at most 200 categories');
     list.forEach(checkCategory);
     await assertCustomerExists(ctx, customerId);
-    const [row] = await ctx.stores.crm.query(`SELECT to_char(date_of_birth, 'YYYY-MM-DD') AS dob FROM customers WHERE id = $1`, [customerId]);
+    let row: { dob: string | null };
+    try {
+      [row] = await ctx.stores.crm.query(`SELECT to_char(date_of_birth, 'YYYY-MM-DD') AS dob FROM customers WHERE id = $1`, [customerId]);
+    } catch {
+      throw new GatewayError('STORE_UNAVAILABLE', 'The CRM store is unavailable');
+    }
     let state;
     try {
       state = (await loadCustomerStates(ctx.stores.gateway, [{ id: customerId, dateOfBirth: row.dob }], ctx.now)).get(customerId)!;
