@@ -22,6 +22,12 @@ async function main(): Promise<void> {
   let stores: Stores | null = null;
   const stop = async (signal: string) => {
     log.info('stopping', { signal });
+    // A drain stuck on a dead connection must not keep the process (and its port) forever.
+    setTimeout(() => {
+      log.error('shutdown did not finish in 15 s; exiting');
+      process.exit(1);
+    }, 15_000).unref();
+    gateway?.server.closeIdleConnections();
     try {
       await gateway?.close();
       if (stores) await closeStores(stores);
