@@ -18,7 +18,7 @@ export async function startBenchEnv(): Promise<BenchEnv> {
   const cluster = await startEmbeddedPostgres({ dir, port: Number(process.env.BENCH_PG_PORT ?? 54420) });
   await ensureDatabases(cluster.adminUrl, ['bench_gateway', 'bench_crm', 'bench_billing']);
   const urls = { gateway: cluster.urlFor('bench_gateway'), crm: cluster.urlFor('bench_crm'), billing: cluster.urlFor('bench_billing') };
-  const config = loadConfig({ GATEWAY_JWT_SECRET: 'bench-secret-bench-secret-bench-secret!', GATEWAY_DATABASE_URL: urls.gateway, CRM_DATABASE_URL: urls.crm, BILLING_DATABASE_URL: urls.billing, GATEWAY_POOL_SIZE: '20' });
+  const config = loadConfig({ GATEWAY_JWT_SECRET: 'bench-secret-bench-secret-bench-secret!', GATEWAY_DATABASE_URL: urls.gateway, CRM_DATABASE_URL: urls.crm, BILLING_DATABASE_URL: urls.billing, GATEWAY_POOL_SIZE: '20', GATEWAY_RATE_LIMIT_RPS: '0' });
   const stores = await openStores(urls, { migrate: true });
   return {
     cluster, stores, config,

@@ -1,6 +1,7 @@
 import { defaultFieldResolver, FieldNode, GraphQLResolveInfo, GraphQLSchema, isObjectType, responsePathAsArray } from 'graphql';
 import { categoryOf } from './category.directive';
 import { GatewayContext } from '../http/context';
+import { DecisionRecord } from '../audit/decision-record';
 import { applyRetention, decideBeforeRetention, Decision, purposeCovers, retentionCutoff } from '../policy/decide';
 import { mask } from '../policy/mask';
 import { GatewayError, withoutStack } from '../errors';
@@ -43,16 +44,34 @@ interface FieldParent {
  * relative path, so nothing is lost and a 100-customer read writes hundreds of rows, not
  * thousands.
  */
-function splitPath(path: GraphQLResolveInfo['path'], leaf?: string): { root: string; relative: string } {
-  const keys: (string | number)[] = leaf === undefined ? [] : [leaf];
-  for (let p: GraphQLResolveInfo['path'] | undefined = path; p; p = p.prev) keys.push(p.key);
-  keys.reverse();
-  const cut = typeof keys[1] === 'number' ? 2 : 1;
-  return { root: keys.slice(0, cut).join('.'), relative: keys.slice(cut).join('.') };
+type Path = GraphQLResolveInfo['path'];
+const located = new WeakMap<Path, { root: string; rel: string }>();
+
+/**
+ * Where a response path sits relative to its customer, cached per path object: graphql-js shares
+ * one parent path among a record's fields, so each record is located once and each field costs
+ * one lookup and one concatenation.
+ */
+function locate(path: Path): { root: string; rel: string } {
+  let hit = located.get(path);
+  if (hit) return hit;
+  if (!path.prev) hit = { root: String(path.key), rel: '' };
+  else if (!path.prev.prev && typeof path.key === 'number') hit = { root: `${path.prev.key}.${path.key}`, rel: '' };
+  else {
+    const parent = locate(path.prev);
+    hit = { root: parent.root, rel: parent.rel ? `${parent.rel}.${path.key}` : String(path.key) };
+  }
+  located.set(path, hit);
+  return hit;
+}
+
+function splitPath(path: Path): { root: string; relative: string } {
+  const where = locate(path);
+  return { root: where.root, relative: where.rel };
 }
 
 /** Records the decision in the request's access-log entries, grouped per (customer, category, decision). */
-export function recordDecision(ctx: GatewayContext, customerId: string, typeName: string, category: string, d: Decision, where: { root: string; relative: string }): void {
+export function recordDecision(ctx: GatewayContext, customerId: string, typeName: string, category: string, d: Decision, where: { root: string; relative: string }): DecisionRecord {
   const key = `${where.root}\u0000${category}\u0000${d.effect}\u0000${d.reason}\u0000${d.rule}`;
   let entry = ctx.logEntries.get(key);
   if (!entry) {
@@ -61,6 +80,7 @@ export function recordDecision(ctx: GatewayContext, customerId: string, typeName
     ctx.decisions.push(entry);
   }
   entry.fields.push(where.relative);
+  return entry;
 }
 
 /**
@@ -70,8 +90,9 @@ export function recordDecision(ctx: GatewayContext, customerId: string, typeName
  */
 function decideField(ctx: GatewayContext, parent: FieldParent, category: string, info: GraphQLResolveInfo): Decision {
   const customerId = parent.customerId ?? parent.id;
-  const key = `${customerId}\u0000${category}`;
-  let cached = ctx.decisionCache.get(key);
+  let perCustomer = ctx.decisionCache.get(customerId);
+  if (!perCustomer) ctx.decisionCache.set(customerId, (perCustomer = new Map()));
+  let cached = perCustomer.get(category);
   if (!cached) {
     const purpose = ctx.purpose;
     if (purpose === null) {
@@ -84,10 +105,18 @@ function decideField(ctx: GatewayContext, parent: FieldParent, category: string,
       if (!state) throw new GatewayError('CONSENT_STATE_UNAVAILABLE', 'Customer state was not loaded; refusing to decide');
       cached = { pre: decideBeforeRetention(ctx.pack, purpose, category, state, ctx.now), cutoff: retentionCutoff(purpose, category, ctx.now) };
     }
-    ctx.decisionCache.set(key, cached);
+    perCustomer.set(category, cached);
   }
   const decision = parent.collectedAt && ctx.purpose ? applyRetention(cached.pre, ctx.purpose, cached.cutoff, parent.collectedAt) : cached.pre;
-  recordDecision(ctx, customerId, info.parentType.name, category, decision, splitPath(info.path));
+  const where = locate(info.path.prev!);
+  const relative = where.rel ? `${where.rel}.${info.fieldName}` : info.fieldName;
+  // Fast path: the customer's entry for this decision, remembered on the cached decision.
+  if (decision === cached.pre && cached.entry && cached.entry.recordPath === where.root) {
+    cached.entry.fields.push(relative);
+  } else {
+    const entry = recordDecision(ctx, customerId, info.parentType.name, category, decision, { root: where.root, relative });
+    if (decision === cached.pre) cached.entry = entry;
+  }
   return decision;
 }
 

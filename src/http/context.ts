@@ -33,8 +33,8 @@ export interface GatewayContext {
   readonly states: Map<string, CustomerState>;
   /** Every decision made, written to the access log before the response leaves. */
   readonly decisions: DecisionRecord[];
-  /** Per (customer, category): the record-independent decision and the retention cut-off. */
-  readonly decisionCache: Map<string, { pre: Decision; cutoff: Date | null }>;
+  /** Per customer, per category: the record-independent decision, the retention cut-off, and its log entry. */
+  readonly decisionCache: Map<string, Map<string, { pre: Decision; cutoff: Date | null; entry?: DecisionRecord }>>;
   /** Access-log entries by (customer, category, decision), each listing the fields it covered. */
   readonly logEntries: Map<string, DecisionRecord>;
 }
