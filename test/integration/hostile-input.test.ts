@@ -3,19 +3,15 @@ import { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import request from 'supertest';
-import {
-  getNamedType, GraphQLObjectType, GraphQLSchema, isObjectType, Lexer, OperationDefinitionNode, parse, Source, specifiedRules, TokenKind, validate, ValidationContext,
-} from 'graphql';
-import { maxAliasesRule } from '@escape.tech/graphql-armor-max-aliases';
-import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
-import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
+import { getNamedType, GraphQLObjectType, isObjectType, parse, specifiedRules, validate } from 'graphql';
 import { startTestGateway, TestGateway, TEST_SECRET } from '../support/gateway';
+import { measure, outcome, post, refused, repeat } from '../support/hostile-input';
 import { ADULT, insertCustomers } from '../fixtures/customers';
 import { EVERY_FIELD } from '../../bench/enforcement.bench';
 import { loadConfig } from '../../src/config';
 import { createGateway, Gateway } from '../../src/app';
 import { buildGatewaySchema } from '../../src/graphql/schema';
-import { estimateCost, gatewayValidationRules, listSizeArguments } from '../../src/http/limits';
+import { gatewayValidationRules } from '../../src/http/limits';
 import { createRateLimiter } from '../../src/http/rate-limit';
 
 /**
@@ -54,17 +50,11 @@ async function gatewayWith(env: Record<string, string>): Promise<Gateway> {
   return g;
 }
 
-const post = (server: http.Server, body: unknown, headers: Record<string, string>) =>
-  request(server).post('/graphql').set({ 'content-type': 'application/json', ...headers }).send(body as object);
 const asCrm = (query: string, variables?: Record<string, unknown>) => gw.gql({ token: crm, purpose: 'account_management', query, variables });
 const asAuditor = (query: string, variables?: Record<string, unknown>) => gw.gql({ token: auditor, query, variables });
 
-/** Status, body and the statements run: a refused request reads no store. */
-const outcome = (r: request.Response) => ({ status: r.status, body: r.body, sql: r.headers['x-sql-statements'] ?? null });
-const refused = (code: string, message: string, extensions: Record<string, unknown> = {}) => ({ errors: [{ message, extensions: { code, ...extensions } }] });
 const TOO_COMPLEX = refused('GRAPHQL_VALIDATION_FAILED', 'Query is too complex');
 
-const repeat = (n: number, f: (i: number) => string) => Array.from({ length: n }, (_, i) => f(i)).join(' ');
 const ID = ADULT.id;
 
 describe('query limits: 400 GRAPHQL_VALIDATION_FAILED "Query is too complex", no data, no limit revealed, no store read', () => {
@@ -170,19 +160,6 @@ describe('query limits: 400 GRAPHQL_VALIDATION_FAILED "Query is too complex", no
     expect(r.body.data.customers[0]).toMatchObject({ id: ID, firstName: ADULT.firstName });
   });
 });
-
-/** Length, tokens, depth, aliases, directives and cost of a document, as the limits count them. */
-function measure(schema: GraphQLSchema, source: string, maxBatch: number): Record<string, number> {
-  const m: Record<string, number> = { length: source.length, tokens: 0, depth: 0, aliases: 0, directives: 0, cost: 0 };
-  const lexer = new Lexer(new Source(source));
-  while (lexer.advance().kind !== TokenKind.EOF) m.tokens++;
-  const seen = (k: string) => [(_c: unknown, d: { n: number }) => { m[k] = Math.max(m[k], d.n); }];
-  validate(schema, parse(source), [
-    maxDepthRule({ n: 1e9, onAccept: seen('depth') }), maxAliasesRule({ n: 1e9, onAccept: seen('aliases') }), maxDirectivesRule({ n: 1e9, onAccept: seen('directives') }),
-    (ctx: ValidationContext) => ({ OperationDefinition(op: OperationDefinitionNode) { m.cost = Math.max(m.cost, estimateCost(ctx, op, listSizeArguments(maxBatch))); } }),
-  ] as never);
-  return m;
-}
 
 describe('schema details and input values are not repeated back', () => {
   test('no field suggestions ("Did you mean") in validation errors', async () => {

@@ -11,6 +11,7 @@ import { verifyChain } from '../../src/audit/verify-chain';
 import { createGroupCommitWriter } from '../../src/audit/log-writer';
 import { ADULT, grantConsent, insertCustomers } from '../fixtures/customers';
 import { ClusterProcess, freePort, GatewayProcess, graphql, httpRequest, HttpResult, spawnGateway, startClusterProcess, tokenFor } from '../support/processes';
+import { childrenOf, rootUnavailable, routeUnavailable } from '../support/store-failure';
 
 /**
  * Failure and recovery (issue 6, item 2). A gateway process (dist/src/main.js) runs over an
@@ -61,13 +62,6 @@ const subjectExport = () => httpRequest(gw.port, { path: `/subjects/${ADULT.id}/
 const readyz = () => httpRequest(gw.port, { path: '/readyz' });
 const healthz = () => httpRequest(gw.port, { path: '/healthz' });
 
-/** The 503 answer of a GraphQL root field: the field (or, if not nullable, all data) null and one coded error. */
-function rootUnavailable(field: string, column: number, code: string, message: string, data: unknown) {
-  return { data, errors: [{ message, locations: [{ line: 1, column }], path: [field], extensions: { code } }] };
-}
-/** The 503 answer of a route outside GraphQL, and of a withheld GraphQL response. */
-const routeUnavailable = (code: string, message: string) => ({ errors: [{ message, extensions: { code } }] });
-
 function expectAnswer(r: HttpResult, status: number, body: unknown): void {
   expect({ status: r.status, body: r.json, type: r.headers['content-type'] }).toEqual({ status, body, type: 'application/json; charset=utf-8' });
   expect(r.endedAt - r.startedAt).toBeLessThan(PROMPT_MS);
@@ -85,23 +79,6 @@ async function admin<T>(sql: string): Promise<T[]> {
   } finally {
     await c.end();
   }
-}
-
-/** Child processes of a process (PostgreSQL's backends of its postmaster), from /proc. */
-function childrenOf(parent: number): number[] {
-  const out: number[] = [];
-  for (const entry of fs.readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = fs.readFileSync(`/proc/${entry}/stat`, 'utf8');
-      // pid (comm) state ppid ...: comm may hold spaces, so read after its closing parenthesis.
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === parent) out.push(Number(entry));
-    } catch {
-      // exited meanwhile
-    }
-  }
-  return out;
 }
 
 async function waitReady(timeoutMs: number): Promise<number> {

@@ -19,7 +19,7 @@ import { EXPORT_CATEGORIES, Pass, PASSES, StoreKey } from './collect-tables';
  *   so the document is each store as it stood at one instant: the inventory (what categories
  *   and how many records), which is logged before anything is sent, matches what is streamed.
  * - Personal data is grouped by category (the `@category` of the GraphQL field that shows each
- *   column; test/integration/subject-export.test.ts checks the two agree). A table whose fields
+ *   column; test/integration/subject-export-*.test.ts checks the two agree). A table whose fields
  *   span several categories (a login: IP address, user agent, time) is read once per category.
  * - Every list is read in keyset pages of `pageRows` (default 2,000): records by id, history
  *   events by id, access-log recipients by their group key. Memory holds one page, whatever the
