@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { write } from '../http/stream-write';
 import { DataSource } from 'typeorm';
 import { Caller } from '../http/authenticate';
 import { GatewayError } from '../errors';
@@ -22,7 +23,6 @@ import { log } from '../log';
  *   complete one (curl exits non-zero).
  */
 export const PAGE_ROWS = 5_000;
-const DRAIN_TIMEOUT_MS = 60_000;
 const DATE_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?(Z|[+-]\d{2}:\d{2}))?$/;
 
 export interface ExportRequest {
@@ -63,24 +63,6 @@ const line = (e: AccessLogEntry): string =>
     typeName: e.typeName, fieldPath: e.fieldPath, fields: e.fields, category: e.category, effect: e.effect, reason: e.reason, rule: e.rule,
   }) + '\n';
 
-function write(res: http.ServerResponse, chunk: string): Promise<void> {
-  if (res.destroyed) return Promise.reject(new Error('client went away'));
-  if (res.write(chunk)) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const done = (err?: Error) => {
-      clearTimeout(timer);
-      res.off('drain', onDrain);
-      res.off('close', onClose);
-      if (err) reject(err);
-      else resolve();
-    };
-    const onDrain = () => done();
-    const onClose = () => done(new Error('client went away'));
-    const timer = setTimeout(() => done(new Error('client stopped reading')), DRAIN_TIMEOUT_MS);
-    res.on('drain', onDrain);
-    res.on('close', onClose);
-  });
-}
 
 export async function exportAccessLog(r: ExportRequest): Promise<void> {
   if (!r.caller.roles.includes('auditor')) throw new GatewayError('FORBIDDEN', 'The caller\'s roles do not allow this operation');

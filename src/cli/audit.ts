@@ -10,6 +10,7 @@ import type { EmbeddedCluster } from '../db/embedded-postgres';
 import { verifyChain, VerifyResult } from '../audit/verify-chain';
 import { pruneAccessLog, PruneRefused, PruneResult } from '../audit/prune';
 import type { Duration } from '../policy/pack.types';
+import { runCli, stopCluster } from './run-cli';
 
 /**
  * `npm run audit -- verify`: checks the access log's hash chain (src/audit/verify-chain.ts).
@@ -87,12 +88,6 @@ export function describePrune(r: PruneResult, before: Date): string[] {
 }
 
 /** Stopping the cluster waits for its process to exit; if it already died, don't hang. */
-async function stopCluster(cluster: EmbeddedCluster): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([cluster.stop(), new Promise<void>((resolve) => (timer = setTimeout(resolve, 10_000)))]);
-  clearTimeout(timer);
-}
-
 async function main(argv: string[]): Promise<number> {
   let args: AuditArgs;
   let config: ReturnType<typeof loadConfig>;
@@ -185,12 +180,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      log.error('audit failed', { error: err instanceof Error ? err.message : String(err) });
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runCli('audit', main);

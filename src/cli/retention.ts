@@ -6,6 +6,7 @@ import { loadPack, PackError } from '../policy/load-pack';
 import { closeStores, openStores, resolveDatabaseUrls, Stores } from '../stores/open-stores';
 import type { EmbeddedCluster } from '../db/embedded-postgres';
 import { DEFAULT_SWEEP_BATCH, describeSweep, runRetentionSweep } from '../rights/retention-sweep';
+import { runCli, stopCluster } from './run-cli';
 
 /**
  * `npm run retention -- sweep [--dry-run] [--batch N] [--now ISO] [--json]`: deletes (or
@@ -61,12 +62,6 @@ export function parseRetentionArgs(argv: string[]): RetentionArgs {
   return { command: 'sweep', dryRun: values['dry-run'] ?? false, batch, now, json: values.json ?? false };
 }
 
-async function stopCluster(cluster: EmbeddedCluster): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([cluster.stop(), new Promise<void>((resolve) => (timer = setTimeout(resolve, 10_000)))]);
-  clearTimeout(timer);
-}
-
 async function main(argv: string[]): Promise<number> {
   let args: RetentionArgs;
   let config: ReturnType<typeof loadConfig>;
@@ -116,12 +111,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      log.error('retention failed', { error: err instanceof Error ? err.message : String(err) });
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runCli('retention', main);

@@ -10,6 +10,7 @@ import type { EmbeddedCluster } from '../db/embedded-postgres';
 import { MAX_SEED, startOfUtcDay } from '../stores/demo/generator';
 import { DEFAULT_BATCH_SIZE, loadSubjects, LoadResult } from '../stores/demo/loader';
 import { totalRows } from '../stores/demo/types';
+import { runCli, stopCluster } from './run-cli';
 
 /**
  * `npm run seed -- --subjects N [--seed S] [--now ISO] [--batch B]`: fills the stores with N
@@ -94,12 +95,6 @@ export function consentPurposesFrom(policyPath: string): string[] {
 }
 
 /** Stopping the cluster waits for its process to exit; if it already died (terminal Ctrl-C reaches it too), don't hang. */
-async function stopCluster(cluster: EmbeddedCluster): Promise<void> {
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([cluster.stop(), new Promise<void>((resolve) => (timer = setTimeout(resolve, 10_000)))]);
-  clearTimeout(timer);
-}
-
 async function main(argv: string[]): Promise<number> {
   let args: SeedArgs;
   let config: ReturnType<typeof loadConfig>;
@@ -193,12 +188,4 @@ async function main(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  main(process.argv.slice(2)).then(
-    (code) => process.exit(code),
-    (err: unknown) => {
-      log.error('seed failed', { error: err instanceof Error ? err.message : String(err) });
-      process.exit(1);
-    },
-  );
-}
+if (require.main === module) runCli('seed', main);

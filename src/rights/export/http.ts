@@ -1,4 +1,5 @@
 import http from 'node:http';
+import { write } from '../../http/stream-write';
 import { Caller } from '../../http/authenticate';
 import { ErrorCode, ERROR_CODES, GatewayError } from '../../errors';
 import { PolicyPack } from '../../policy/pack.types';
@@ -29,7 +30,6 @@ import { HtmlRenderer } from './render-html';
 export const EXPORT_PURPOSE = 'data_subject_request';
 const FORMATS = ['json', 'html'] as const;
 type Format = (typeof FORMATS)[number];
-const DRAIN_TIMEOUT_MS = 60_000;
 
 export interface SubjectExportRequest {
   req: http.IncomingMessage;
@@ -91,24 +91,7 @@ function sendCoded(res: http.ServerResponse, requestId: string, err: GatewayErro
 }
 
 /** Writes a chunk, waiting for the client to drain when the socket buffer is full. */
-export function write(res: http.ServerResponse, chunk: string): Promise<void> {
-  if (res.destroyed) return Promise.reject(new Error('client went away'));
-  if (res.write(chunk)) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const done = (err?: Error) => {
-      clearTimeout(timer);
-      res.off('drain', onDrain);
-      res.off('close', onClose);
-      if (err) reject(err);
-      else resolve();
-    };
-    const onDrain = () => done();
-    const onClose = () => done(new Error('client went away'));
-    const timer = setTimeout(() => done(new Error('client stopped reading')), DRAIN_TIMEOUT_MS);
-    res.on('drain', onDrain);
-    res.on('close', onClose);
-  });
-}
+export { write } from '../../http/stream-write';
 
 /** Renders every part of an open export through `out`, in order; returns the number of records. */
 export async function renderExport(x: SubjectExport, renderer: JsonRenderer | HtmlRenderer, out: (chunk: string) => Promise<void> | void): Promise<number> {
