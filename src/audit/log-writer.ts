@@ -35,15 +35,8 @@ export interface RequestMeta {
   at: Date;
 }
 
-export interface LogRow {
-  at: Date;
-  requestId: string;
-  caller: string;
-  roles: readonly string[];
-  purpose: string | null;
-  justification: string | null;
-  clientAddress: string | null;
-  policyHash: string;
+/** One access-log row: the request's metadata and one decision. */
+export interface LogRow extends RequestMeta {
   customerId: string | null;
   typeName: string;
   fieldPath: string;

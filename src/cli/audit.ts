@@ -10,7 +10,8 @@ import type { EmbeddedCluster } from '../db/embedded-postgres';
 import { verifyChain, VerifyResult } from '../audit/verify-chain';
 import { pruneAccessLog, PruneRefused, PruneResult } from '../audit/prune';
 import type { Duration } from '../policy/pack.types';
-import { runCli, stopCluster } from './run-cli';
+import { HelpRequested, runCli, startupExitCode, stopCluster, UsageError } from './run-cli';
+export { UsageError };
 
 /**
  * `npm run audit -- verify`: checks the access log's hash chain (src/audit/verify-chain.ts).
@@ -30,9 +31,6 @@ const USAGE = 'usage: npm run audit -- verify\n       npm run audit -- prune --b
 
 export type AuditArgs = { command: 'verify' } | { command: 'prune'; before: Date; by: string };
 
-/** A command-line mistake: reported with the usage, exit code 2. */
-export class UsageError extends Error {}
-class HelpRequested extends Error {}
 
 const defaultBy = () => `${os.userInfo().username}@${os.hostname()}`;
 
@@ -95,19 +93,7 @@ async function main(argv: string[]): Promise<number> {
     args = parseAuditArgs(argv);
     config = loadConfig();
   } catch (err) {
-    if (err instanceof HelpRequested) {
-      process.stdout.write(`${USAGE}\n`);
-      return 0;
-    }
-    if (err instanceof UsageError) {
-      process.stderr.write(`audit: ${err.message}\n${USAGE}\n`);
-      return 2;
-    }
-    if (err instanceof ConfigError) {
-      process.stderr.write(`audit: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
+    return startupExitCode('audit', USAGE, err);
   }
   setLogLevel(config.logLevel);
   let retention: Duration | null = null;

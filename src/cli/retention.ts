@@ -6,7 +6,8 @@ import { loadPack, PackError } from '../policy/load-pack';
 import { closeStores, openStores, resolveDatabaseUrls, Stores } from '../stores/open-stores';
 import type { EmbeddedCluster } from '../db/embedded-postgres';
 import { DEFAULT_SWEEP_BATCH, describeSweep, runRetentionSweep } from '../rights/retention-sweep';
-import { runCli, stopCluster } from './run-cli';
+import { HelpRequested, runCli, startupExitCode, stopCluster, UsageError } from './run-cli';
+export { UsageError };
 
 /**
  * `npm run retention -- sweep [--dry-run] [--batch N] [--now ISO] [--json]`: deletes (or
@@ -30,8 +31,6 @@ export interface RetentionArgs {
   json: boolean;
 }
 
-export class UsageError extends Error {}
-class HelpRequested extends Error {}
 
 export function parseRetentionArgs(argv: string[]): RetentionArgs {
   const options = {
@@ -71,19 +70,7 @@ async function main(argv: string[]): Promise<number> {
     config = loadConfig();
     pack = loadPack(config.policyPath);
   } catch (err) {
-    if (err instanceof HelpRequested) {
-      process.stdout.write(`${USAGE}\n`);
-      return 0;
-    }
-    if (err instanceof UsageError) {
-      process.stderr.write(`retention: ${err.message}\n${USAGE}\n`);
-      return 2;
-    }
-    if (err instanceof ConfigError || err instanceof PackError) {
-      process.stderr.write(`retention: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
+    return startupExitCode('retention', USAGE, err);
   }
   setLogLevel(config.logLevel);
 

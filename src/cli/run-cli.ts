@@ -1,4 +1,6 @@
 import type { EmbeddedCluster } from '../db/embedded-postgres';
+import { ConfigError } from '../config';
+import { PackError } from '../policy/load-pack';
 import { log } from '../log';
 
 /**
@@ -20,4 +22,26 @@ export function runCli(name: string, main: (argv: string[]) => Promise<number>):
       process.exit(1);
     },
   );
+}
+
+/** A command-line mistake: reported with the usage line, exit code 2. */
+export class UsageError extends Error {}
+/** `--help`: the usage line on stdout, exit code 0. */
+export class HelpRequested extends Error {}
+
+/** Exit code for a failure to parse arguments or configuration; rethrows anything else. */
+export function startupExitCode(name: string, usage: string, err: unknown): number {
+  if (err instanceof HelpRequested) {
+    process.stdout.write(`${usage}\n`);
+    return 0;
+  }
+  if (err instanceof UsageError) {
+    process.stderr.write(`${name}: ${err.message}\n${usage}\n`);
+    return 2;
+  }
+  if (err instanceof ConfigError || err instanceof PackError) {
+    process.stderr.write(`${name}: ${err.message}\n`);
+    return 2;
+  }
+  throw err;
 }

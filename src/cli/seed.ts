@@ -10,7 +10,8 @@ import type { EmbeddedCluster } from '../db/embedded-postgres';
 import { MAX_SEED, startOfUtcDay } from '../stores/demo/generator';
 import { DEFAULT_BATCH_SIZE, loadSubjects, LoadResult } from '../stores/demo/loader';
 import { totalRows } from '../stores/demo/types';
-import { runCli, stopCluster } from './run-cli';
+import { HelpRequested, runCli, startupExitCode, stopCluster, UsageError } from './run-cli';
+export { UsageError };
 
 /**
  * `npm run seed -- --subjects N [--seed S] [--now ISO] [--batch B]`: fills the stores with N
@@ -35,10 +36,6 @@ export interface SeedArgs {
   batch: number;
 }
 
-/** A command-line mistake: reported with the usage line, exit code 2. */
-export class UsageError extends Error {}
-/** `--help`: the usage line on stdout, exit code 0. */
-class HelpRequested extends Error {}
 
 function integer(name: string, raw: string | undefined, min: number, max: number, fallback?: number): number {
   if (raw === undefined) {
@@ -102,19 +99,7 @@ async function main(argv: string[]): Promise<number> {
     args = parseSeedArgs(argv);
     config = loadConfig();
   } catch (err) {
-    if (err instanceof HelpRequested) {
-      process.stdout.write(`${USAGE}\n`);
-      return 0;
-    }
-    if (err instanceof UsageError) {
-      process.stderr.write(`seed: ${err.message}\n${USAGE}\n`);
-      return 2;
-    }
-    if (err instanceof ConfigError) {
-      process.stderr.write(`seed: ${err.message}\n`);
-      return 2;
-    }
-    throw err;
+    return startupExitCode('seed', USAGE, err);
   }
   setLogLevel(config.logLevel);
   const consentPurposes = consentPurposesFrom(config.policyPath);
