@@ -3,7 +3,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { AddressInfo } from 'node:net';
 import { createGateway } from '../src/app';
-import { LogRow, writeBatch } from '../src/audit/log-writer';
+import { LogEntrySet, writeBatch } from '../src/audit/batch-insert';
 import { loadPack } from '../src/policy/load-pack';
 import { signDevToken } from '../src/cli/token';
 import { BenchEnv } from './setup';
@@ -49,18 +49,18 @@ async function seed(env: BenchEnv): Promise<void> {
   const hash = loadPack(env.config.policyPath).hash;
   const start = Date.now() - 365 * 86_400_000;
   for (let done = 0; done < LOG_ROWS; done += 10_000) {
-    const rows: LogRow[] = [];
+    // One entry per request (each request its own time, caller and purpose).
+    const sets: LogEntrySet[] = [];
     for (let i = done; i < Math.min(done + 10_000, LOG_ROWS); i++) {
       const [caller, purpose, categories] = callers[i % callers.length];
       const category = categories[Math.floor(i / callers.length) % categories.length];
       const effect = i % 11 === 0 ? 'DENY' : category === 'financial.bank_account' ? 'MASK' : 'ALLOW';
-      rows.push({
-        at: new Date(start + i * 300_000), requestId: `bench-export-${Math.floor(i / 4)}`, caller, roles: ['service'], purpose, justification: null,
-        clientAddress: '10.0.0.7', policyHash: hash, customerId: CUSTOMER, typeName: 'Customer', fieldPath: 'customer', fields: ['firstName'],
-        category, effect, reason: effect === 'DENY' ? 'NO_CONSENT' : null, rule: `purposes.${purpose}.lawful_basis`,
+      sets.push({
+        meta: { at: new Date(start + i * 300_000), requestId: `bench-export-${i}`, caller, roles: ['service'], purpose, justification: null, clientAddress: '10.0.0.7', policyHash: hash },
+        records: [{ customerId: CUSTOMER, typeName: 'Customer', recordPath: 'customer', fields: ['firstName'], category, effect, reason: effect === 'DENY' ? 'NO_CONSENT' : null, rule: `purposes.${purpose}.lawful_basis` }],
       });
     }
-    await writeBatch(env.stores.gateway, rows);
+    await writeBatch(env.stores.gateway, sets);
   }
 }
 

@@ -1,11 +1,15 @@
-import { EntityManager } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 
 /**
  * Month partitions of access_log (by `logged_at`, UTC). The writer makes sure this month's and
  * next month's exist before it writes, so rows land in their month, never in the default
- * partition. Checked once per month per DataSource.
+ * partition. Checked once per month per DataSource, in a transaction of its own before the batch's:
+ * creating a partition locks access_log, and a batch transaction that had already inserted rows and
+ * now waited for the chain lock could otherwise deadlock with one creating it. An advisory lock of
+ * its own makes two writers (or replicas) create a month once.
  */
-const ensuredFor = new WeakMap<object, string>();
+const ensuredFor = new WeakMap<DataSource, string>();
+const PARTITION_LOCK = 7_246_532;
 
 export function monthStart(d: Date, add = 0): Date {
   return new Date(Date.UTC(d.getUTCFullYear(), d.getUTCMonth() + add, 1));
@@ -15,9 +19,15 @@ export function partitionName(start: Date): string {
   return `access_log_${start.getUTCFullYear()}_${String(start.getUTCMonth() + 1).padStart(2, '0')}`;
 }
 
-export async function ensurePartitions(m: EntityManager, now: Date): Promise<void> {
+export async function ensurePartitions(ds: DataSource, now: Date): Promise<void> {
   const key = partitionName(monthStart(now));
-  if (ensuredFor.get(m.connection) === key) return;
+  if (ensuredFor.get(ds) === key) return;
+  await ds.transaction((m) => createMonths(m, now));
+  ensuredFor.set(ds, key);
+}
+
+async function createMonths(m: EntityManager, now: Date): Promise<void> {
+  await m.query('SELECT pg_advisory_xact_lock($1)', [PARTITION_LOCK]);
   for (const add of [0, 1]) {
     const start = monthStart(now, add);
     const end = monthStart(now, add + 1);
@@ -28,7 +38,6 @@ export async function ensurePartitions(m: EntityManager, now: Date): Promise<voi
       await protectPartition(m, name);
     }
   }
-  ensuredFor.set(m.connection, key);
 }
 
 /**

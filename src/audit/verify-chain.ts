@@ -1,10 +1,10 @@
 import { DataSource } from 'typeorm';
-import { batchHash, GENESIS_HASH, LogRow } from './log-writer';
+import { batchHash, GENESIS_HASH, LogRow } from './chain';
 
 /**
  * Verifies the access log's hash chain (`npm run audit -- verify`).
  *
- * Walks access_log_batches in id order, rebuilds each batch's rows from access_log exactly as the
+ * Walks access_log_batches in chain order (chain_seq), rebuilds each batch's rows from access_log exactly as the
  * writer hashed them (`rowDigestInput`), recomputes `batchHash` and checks, for every batch:
  *   - its prev_hash is the previous batch's hash (GENESIS_HASH for the first batch ever written),
  *   - its rows are all there (row_count),
@@ -13,14 +13,17 @@ import { batchHash, GENESIS_HASH, LogRow } from './log-writer';
  *
  * Where it starts: with no prune recorded, at the first batch, which must follow GENESIS_HASH.
  * After a prune (`npm run audit -- prune`), the rows of the batches before the end of the
- * pruned range are gone on purpose; the walk starts at the first batch logged at or after the
- * latest pruned range's end (the start of the oldest kept month), and that batch's prev_hash is
- * trusted as the anchor (reported in the result). Batches logged after that are expected to have
- * all their rows: a month partition dropped without a record in access_log_prunes shows up as a
- * row count mismatch, not as a moved anchor.
+ * pruned range are gone on purpose; the walk starts after the last batch (in chain order) logged
+ * before the latest pruned range's end (the start of the oldest kept month), and the next batch's
+ * prev_hash is trusted as the anchor (reported in the result). Batches are written two at a time,
+ * so around a month's start a batch logged a moment earlier may be chained just after one logged
+ * in the new month: starting after the last early one, not at the first late one, keeps such a
+ * batch out of the walk. Batches after the start are expected to have all their rows: a month
+ * partition dropped without a record in access_log_prunes shows up as a row count mismatch, not
+ * as a moved anchor.
  *
  * Memory stays flat whatever the size of the log: batches are read in pages of BATCH_PAGE (keyset
- * on id), rows per batch, one batch ahead (a batch holds at most the writer's maxBatchRows). The
+ * on chain_seq), rows per batch, one batch ahead (a batch holds at most the writer's maxBatchRows). The
  * walk covers the batches committed when it starts; the gateway may keep writing meanwhile.
  */
 export type BreakReason = 'hash mismatch' | 'prev_hash mismatch' | 'row count mismatch';
@@ -59,6 +62,7 @@ const BATCH_PAGE = 1000;
 
 interface BatchRecord {
   id: string;
+  seq: string;
   logged_at: Date;
   prev_hash: string;
   hash: string;
@@ -93,44 +97,41 @@ export function toLogRow(r: AccessLogRecord): LogRow {
   };
 }
 
-/** Where the walk starts: the first batch, or after a prune the first batch past the pruned range. */
-async function startingPoint(ds: DataSource): Promise<{ afterId: string; pruned: boolean }> {
+/** Where the walk starts (after this chain_seq): the beginning, or after a prune past the last batch of the pruned range. */
+async function startingPoint(ds: DataSource): Promise<{ afterSeq: string; pruned: boolean }> {
   const [{ pruned_until: prunedUntil }] = await ds.query(`SELECT max(range_end) AS pruned_until FROM access_log_prunes`);
-  if (prunedUntil === null) return { afterId: '0', pruned: false };
-  const [first] = await ds.query(
-    `SELECT b.id::text AS id, b.id = (SELECT min(id) FROM access_log_batches) AS is_first
-     FROM access_log_batches b WHERE b.logged_at >= $1 ORDER BY b.id LIMIT 1`, [prunedUntil]);
-  if (!first) return { afterId: '9223372036854775807', pruned: true }; // everything was pruned: nothing to verify
+  if (prunedUntil === null) return { afterSeq: '0', pruned: false };
+  const [{ last }] = await ds.query(`SELECT max(chain_seq)::text AS last FROM access_log_batches WHERE logged_at < $1`, [prunedUntil]);
   // No batch before it (the pruned months had none): the walk still starts at genesis.
-  return { afterId: (BigInt(first.id) - 1n).toString(), pruned: !first.is_first };
+  return last === null ? { afterSeq: '0', pruned: false } : { afterSeq: last, pruned: true };
 }
 
 const ROWS_SQL = `SELECT at, request_id, caller, roles, purpose, justification, client_address, policy_hash, customer_id, type_name, field_path,
                           fields, category, effect, reason, rule
                    FROM access_log WHERE batch_id = $1 AND logged_at = $2 ORDER BY id LIMIT $3`;
 
-/** The batches in (afterId, upToId], in id order, read in pages (keyset on id). */
-async function* batchesBetween(ds: DataSource, afterId: string, upToId: string): AsyncGenerator<BatchRecord> {
-  let lastId = afterId;
+/** The batches with chain_seq in (afterSeq, upToSeq], in chain order, read in pages (keyset on chain_seq). */
+async function* batchesBetween(ds: DataSource, afterSeq: string, upToSeq: string): AsyncGenerator<BatchRecord> {
+  let lastSeq = afterSeq;
   for (;;) {
     const page: BatchRecord[] = await ds.query(
-      // b.id, not id: ORDER BY id would sort by the text output column.
-      `SELECT b.id::text AS id, b.logged_at, b.prev_hash, b.hash, b.row_count FROM access_log_batches b
-       WHERE b.id > $1 AND b.id <= $2 ORDER BY b.id LIMIT ${BATCH_PAGE}`,
-      [lastId, upToId],
+      // b.chain_seq, not seq: ORDER BY seq would sort by the text output column.
+      `SELECT b.id::text AS id, b.chain_seq::text AS seq, b.logged_at, b.prev_hash, b.hash, b.row_count FROM access_log_batches b
+       WHERE b.chain_seq > $1 AND b.chain_seq <= $2 ORDER BY b.chain_seq LIMIT ${BATCH_PAGE}`,
+      [lastSeq, upToSeq],
     );
     yield* page;
     if (page.length < BATCH_PAGE) return;
-    lastId = page[page.length - 1].id;
+    lastSeq = page[page.length - 1].seq;
   }
 }
 
 export async function verifyChain(ds: DataSource, opts: VerifyOptions = {}): Promise<VerifyResult> {
   const start = await startingPoint(ds);
-  // The walk ends at the last batch committed when it starts: batches are numbered and committed
+  // The walk ends at the last batch committed when it starts: chain_seq is assigned and committed
   // in order under the writer's lock, so everything up to it is settled; later ones are for the next run.
   const [{ total, last }] = await ds.query(
-    `SELECT count(*)::int AS total, coalesce(max(id), 0)::text AS last FROM access_log_batches WHERE id > $1`, [start.afterId]);
+    `SELECT count(*)::int AS total, coalesce(max(chain_seq), 0)::text AS last FROM access_log_batches WHERE chain_seq > $1`, [start.afterSeq]);
   let anchor: VerifyResult['anchor'] = null;
   let expectedPrev: string | null = start.pruned ? null : GENESIS_HASH; // null: take the first batch's prev_hash as the anchor
   let batches = 0;
@@ -148,7 +149,7 @@ export async function verifyChain(ds: DataSource, opts: VerifyOptions = {}): Pro
     p.catch(() => undefined); // awaited below, unless the walk stops first
     return p;
   };
-  const walk = batchesBetween(ds, start.afterId, last);
+  const walk = batchesBetween(ds, start.afterSeq, last);
   let next = await walk.next();
   let nextRows = next.done ? null : readRows(next.value);
   while (!next.done) {

@@ -3,11 +3,14 @@ import { DataSource } from 'typeorm';
 import { startTestGateway, TestGateway } from '../support/gateway';
 import { createTestDatabases } from '../support/test-stores';
 import { ADULT, MINOR, insertCustomers } from '../fixtures/customers';
-import { batchHash, GENESIS_HASH, LogRow, writeBatch } from '../../src/audit/log-writer';
+import { batchHash, GENESIS_HASH, LogRow } from '../../src/audit/chain';
+import { writeBatch } from '../../src/audit/batch-insert';
 import { monthStart, partitionName } from '../../src/audit/partitions';
+import { insertLogRows } from '../support/log-rows';
 import { verifyChain, VerifyProgress } from '../../src/audit/verify-chain';
 import { pruneAccessLog, PruneRefused } from '../../src/audit/prune';
 import { parseDuration } from '../../src/policy/duration';
+import { Effect, Reason } from '../../src/policy/decide';
 import { closeStores, openStores, Stores } from '../../src/stores/open-stores';
 
 /**
@@ -30,11 +33,12 @@ beforeAll(async () => {
 });
 afterAll(() => gw.close());
 
-/** Batch and row counts as the tables hold them, up to (not including) a batch id. */
-async function counts(ds: DataSource, beforeBatch = '9223372036854775807'): Promise<{ batches: number; rows: number }> {
+/** Batch and row counts as the tables hold them, up to (not including) a place in the chain. */
+async function counts(ds: DataSource, beforeSeq = '9223372036854775807'): Promise<{ batches: number; rows: number }> {
   const [r] = await ds.query(
-    `SELECT (SELECT count(*)::int FROM access_log_batches WHERE id < $1) AS batches, (SELECT count(*)::int FROM access_log WHERE batch_id < $1) AS rows`,
-    [beforeBatch],
+    `SELECT (SELECT count(*)::int FROM access_log_batches WHERE chain_seq < $1) AS batches,
+            (SELECT count(*)::int FROM access_log l JOIN access_log_batches b ON b.id = l.batch_id WHERE b.chain_seq < $1) AS rows`,
+    [beforeSeq],
   );
   return r;
 }
@@ -82,11 +86,11 @@ test('a change made around the triggers breaks the chain at the changed batch', 
     const [row] = await ds.query(
       `SELECT a.id::text AS id, a.batch_id::text AS batch_id, a.effect FROM access_log a
        WHERE a.effect <> 'ALLOW' AND a.batch_id > (SELECT min(id) FROM access_log_batches) ORDER BY a.id LIMIT 1`);
-    const [second] = await ds.query(`SELECT id::text AS id, hash, prev_hash FROM access_log_batches WHERE id = $1`, [row.batch_id]);
+    const [second] = await ds.query(`SELECT id::text AS id, chain_seq::text AS seq, hash, prev_hash FROM access_log_batches WHERE id = $1`, [row.batch_id]);
     await su.query(`UPDATE access_log SET effect = 'ALLOW' WHERE id = $1`, [row.id]);
     const broken = await verifyChain(ds);
     expect(broken).toEqual({
-      ok: false, ...(await counts(ds, second.id)), anchor: null,
+      ok: false, ...(await counts(ds, second.seq)), anchor: null,
       firstBroken: { batchId: second.id, reason: 'hash mismatch', expected: second.hash, actual: expect.stringMatching(/^[0-9a-f]{64}$/) },
     });
     expect(broken.firstBroken!.actual).not.toBe(second.hash);
@@ -98,7 +102,7 @@ test('a change made around the triggers breaks the chain at the changed batch', 
     await su.query(`CREATE TEMP TABLE saved AS SELECT * FROM access_log WHERE id = $1`, [row.id]);
     await su.query(`DELETE FROM access_log WHERE id = $1`, [row.id]);
     expect(await verifyChain(ds)).toEqual({
-      ok: false, ...(await counts(ds, second.id)), anchor: null,
+      ok: false, ...(await counts(ds, second.seq)), anchor: null,
       firstBroken: { batchId: second.id, reason: 'row count mismatch', expected: rowCount.row_count, actual: rowCount.row_count - 1 },
     });
     await su.query(`INSERT INTO access_log SELECT * FROM saved`);
@@ -106,7 +110,7 @@ test('a change made around the triggers breaks the chain at the changed batch', 
     // A batch's link rewritten.
     await su.query(`UPDATE access_log_batches SET prev_hash = $2 WHERE id = $1`, [second.id, GENESIS_HASH]);
     expect(await verifyChain(ds)).toEqual({
-      ok: false, ...(await counts(ds, second.id)), anchor: null,
+      ok: false, ...(await counts(ds, second.seq)), anchor: null,
       firstBroken: { batchId: second.id, reason: 'prev_hash mismatch', expected: second.prev_hash, actual: GENESIS_HASH },
     });
     await su.query(`UPDATE access_log_batches SET prev_hash = $2 WHERE id = $1`, [second.id, second.prev_hash]);
@@ -118,7 +122,7 @@ test('a change made around the triggers breaks the chain at the changed batch', 
 
 test('a month emptied around the triggers is reported at its first batch', async () => {
   const ds = gw.stores.gateway;
-  const [first] = await ds.query(`SELECT b.id::text AS id, b.logged_at, b.row_count FROM access_log_batches b ORDER BY b.id LIMIT 1`);
+  const [first] = await ds.query(`SELECT b.id::text AS id, b.logged_at, b.row_count FROM access_log_batches b ORDER BY b.chain_seq LIMIT 1`);
   const partition = partitionName(monthStart(first.logged_at));
   const su = await superuser(gw.config.databases.gateway!);
   try {
@@ -134,7 +138,7 @@ test('a month emptied around the triggers is reported at its first batch', async
 // Statement triggers on the parent are not cloned to partitions: ensurePartitions and the
 // ProtectLogPartitions migration give every partition its own no-truncate trigger.
 test("the gateway's own connection cannot truncate a month partition directly", async () => {
-  const [row] = await gw.stores.gateway.query(`SELECT logged_at FROM access_log_batches ORDER BY id DESC LIMIT 1`);
+  const [row] = await gw.stores.gateway.query(`SELECT logged_at FROM access_log_batches ORDER BY chain_seq DESC LIMIT 1`);
   const partition = partitionName(monthStart(row.logged_at));
   await expect(gw.stores.gateway.query(`TRUNCATE ${partition}`)).rejects.toMatchObject({ code: '42501', message: `the access log is insert-only (${partition})` });
   await expect(gw.stores.gateway.query(`TRUNCATE access_log_default`)).rejects.toMatchObject({ code: '42501', message: 'the access log is insert-only (access_log_default)' });
@@ -155,21 +159,13 @@ describe('prune', () => {
   /** What the writer does, at a chosen logged_at: rows and batch in one transaction, chained after the last batch. */
   async function writeOldBatch(ds: DataSource, loggedAt: Date, rows: LogRow[]): Promise<{ batchId: string; hash: string }> {
     return ds.transaction(async (m) => {
-      const [prev] = await m.query('SELECT hash FROM access_log_batches ORDER BY id DESC LIMIT 1');
+      const [prev] = await m.query('SELECT hash, chain_seq FROM access_log_batches ORDER BY chain_seq DESC LIMIT 1');
       const [{ id: batchId }] = await m.query(`SELECT nextval(pg_get_serial_sequence('access_log_batches', 'id'))::text AS id`);
       const hash = batchHash(prev?.hash ?? GENESIS_HASH, batchId, loggedAt, rows);
-      for (const r of rows) {
-        await m.query(
-          `INSERT INTO access_log (batch_id, logged_at, at, request_id, caller, roles, purpose, justification, client_address, policy_hash,
-             customer_id, type_name, field_path, fields, category, effect, reason, rule)
-           VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)`,
-          [batchId, loggedAt, r.at, r.requestId, r.caller, r.roles, r.purpose, r.justification, r.clientAddress, r.policyHash,
-            r.customerId, r.typeName, r.fieldPath, r.fields, r.category, r.effect, r.reason, r.rule],
-        );
-      }
+      await insertLogRows(m, batchId, loggedAt, rows);
       await m.query(
-        `INSERT INTO access_log_batches (id, logged_at, prev_hash, hash, row_count) OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5)`,
-        [batchId, loggedAt, prev?.hash ?? GENESIS_HASH, hash, rows.length],
+        `INSERT INTO access_log_batches (id, chain_seq, logged_at, prev_hash, hash, row_count) OVERRIDING SYSTEM VALUE VALUES ($1, $2, $3, $4, $5, $6)`,
+        [batchId, Number(prev?.chain_seq ?? 0) + 1, loggedAt, prev?.hash ?? GENESIS_HASH, hash, rows.length],
       );
       return { batchId, hash };
     });
@@ -183,7 +179,7 @@ describe('prune', () => {
     url = urls.gateway;
     stores = await openStores(urls, { migrate: false });
     const ds = stores.gateway;
-    // History first (the chain is linear in id order): two old months, then a batch that fell
+    // History first (the chain is linear in chain_seq order): two old months, then a batch that fell
     // into the default partition, then this month's batches through the real writer.
     await ds.query(`CREATE TABLE access_log_2020_01 PARTITION OF access_log FOR VALUES FROM ('2020-01-01T00:00:00Z') TO ('2020-02-01T00:00:00Z')`);
     await ds.query(`CREATE TABLE access_log_2020_02 PARTITION OF access_log FOR VALUES FROM ('2020-02-01T00:00:00Z') TO ('2020-03-01T00:00:00Z')`);
@@ -193,7 +189,9 @@ describe('prune', () => {
       await writeOldBatch(ds, new Date('2020-06-30T23:59:59.999Z'), [5, 6].map((i) => row(new Date('2020-06-30T23:59:59Z'), i))),
     ];
     const current = [];
-    for (const n of [2, 1, 3]) current.push(await writeBatch(ds, Array.from({ length: n }, (_, i) => row(new Date(), 10 * n + i))));
+    // One request per row, as the writer receives them.
+    const asRequest = (r: LogRow) => ({ meta: r, records: [{ ...r, recordPath: r.fieldPath, fields: [...r.fields], effect: r.effect as Effect, reason: r.reason as Reason | null }] });
+    for (const n of [2, 1, 3]) current.push(await writeBatch(ds, Array.from({ length: n }, (_, i) => asRequest(row(new Date(), 10 * n + i)))));
     for (const b of [...old, ...current]) {
       batchIds.push(b.batchId);
       hashes.push(b.hash);

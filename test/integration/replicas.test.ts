@@ -163,7 +163,7 @@ test('the access-log chain stays valid with both processes writing concurrently'
     // Each batch is one process's; in chain order the batches of the two interleave.
     const batches: { id: string; ids: string[] }[] = await ds.query(
       `SELECT b.id::text AS id, array_agg(DISTINCT l.request_id) AS ids FROM access_log_batches b JOIN access_log l ON l.batch_id = b.id AND l.logged_at = b.logged_at
-       GROUP BY b.id ORDER BY b.id`);
+       GROUP BY b.id ORDER BY min(b.chain_seq)`);
     const owners = batches.map((b) => {
       const owner = b.ids.every((id) => answered.get(A)!.has(id)) ? 'A' : b.ids.every((id) => answered.get(B)!.has(id)) ? 'B' : 'mixed';
       return owner;
