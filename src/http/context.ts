@@ -4,7 +4,7 @@ import { CustomerState } from '../policy/customer-state';
 import { Stores } from '../stores/open-stores';
 import { Loaders } from '../stores/loaders';
 import { DecisionRecord } from '../audit/decision-record';
-import { Decision } from '../policy/decide';
+import type { CachedDecision } from '../graphql/enforce';
 import { OperationPlan } from '../graphql/plan';
 
 /**
@@ -33,8 +33,8 @@ export interface GatewayContext {
   readonly states: Map<string, CustomerState>;
   /** Every decision made, written to the access log before the response leaves. */
   readonly decisions: DecisionRecord[];
-  /** Per customer, per category: the record-independent decision, the retention cut-off, and its log entry. */
-  readonly decisionCache: Map<string, Map<string, { pre: Decision; cutoff: Date | null; entry?: DecisionRecord }>>;
+  /** Per customer, per category (by slot): the record-independent decision, the retention cut-off (ms), and its log entry. */
+  readonly decisionCache: Map<string, CachedDecision[]>;
   /** Access-log entries by (customer, category, decision), each listing the fields it covered. */
   readonly logEntries: Map<string, DecisionRecord>;
 }
