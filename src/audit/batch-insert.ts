@@ -12,7 +12,8 @@ import { ensurePartitions } from './partitions';
  * does the batch take the chain lock (transaction-scoped, released by the commit), read the chain
  * head, and append itself as chain_seq = head + 1 with a hash over the head's hash and its rows.
  * The chain's order is therefore chain_seq, not id: ids are taken before the lock. Rows and batch
- * commit together or not at all.
+ * commit together or not at all. first_row_id and last_row_id are the batch's lowest and highest
+ * row id: with batches overlapping, another batch's rows may have ids between them.
  *
  * Values shared by a request's rows (time, caller, roles, purpose, ...) travel once per request
  * and are joined to the rows in the INSERT; only the decision itself travels per row.

@@ -3,7 +3,7 @@ import { createTestDatabases } from '../support/test-stores';
 import { closeStores, openStores, Stores } from '../../src/stores/open-stores';
 import { createGroupCommitWriter, RequestMeta } from '../../src/audit/log-writer';
 import { DecisionRecord } from '../../src/audit/decision-record';
-import { GENESIS_HASH } from '../../src/audit/chain';
+import { CHAIN_LOCK, GENESIS_HASH } from '../../src/audit/chain';
 import { verifyChain } from '../../src/audit/verify-chain';
 
 /**
@@ -51,12 +51,39 @@ test('a full queue makes requests wait, then refuses them; nothing is dropped', 
   expect(counts).toEqual([{ request_id: 'q-1', n: 8 }, { request_id: 'q-2', n: 8 }]);
 });
 
-test('two batches written at once take consecutive places in the chain, and the chain verifies', async () => {
-  const writer = createGroupCommitWriter(stores.gateway, { maxWriters: 2, minOverlapRows: 1 });
-  await Promise.all(Array.from({ length: 60 }, (_, i) => writer.append(meta(`overlap-${i}`), records(1 + (i % 7)))));
+/** Batches waiting for the chain lock: they have inserted their rows and now wait to link. */
+async function waitingForChain(): Promise<number> {
+  const [{ n }] = await stores.gateway.query(
+    `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND objid = $1 AND NOT granted`, [CHAIN_LOCK]);
+  return n;
+}
+
+async function until(check: () => Promise<boolean>, what: string): Promise<void> {
+  for (let i = 0; i < 200; i++) {
+    if (await check()) return;
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`timed out waiting for ${what}`);
+}
+
+test.each([1, 2])('with maxWriters %i, that many batches are in flight at once; they take consecutive places in the chain', async (maxWriters) => {
+  const writer = createGroupCommitWriter(stores.gateway, { maxWriters, minOverlapRows: 1 });
+  const holder = new Client({ connectionString: url });
+  await holder.connect();
+  await holder.query('SELECT pg_advisory_lock($1)', [CHAIN_LOCK]); // the chain's linking step stalls
+  const appends = [1, 2, 3].map((i) => writer.append(meta(`overlap${maxWriters}-${i}`), records(i)));
+  try {
+    await until(async () => (await waitingForChain()) === maxWriters, `${maxWriters} batches at the chain lock`);
+    await new Promise((r) => setTimeout(r, 100));
+    expect(await waitingForChain()).toBe(maxWriters); // never more
+  } finally {
+    await holder.query('SELECT pg_advisory_unlock($1)', [CHAIN_LOCK]);
+    await holder.end();
+  }
+  await Promise.all(appends);
   const [{ rows, requests }] = await stores.gateway.query(
-    `SELECT count(*)::int AS rows, count(DISTINCT request_id)::int AS requests FROM access_log WHERE request_id LIKE 'overlap-%'`);
-  expect({ rows, requests }).toEqual({ rows: Array.from({ length: 60 }, (_, i) => 1 + (i % 7)).reduce((a, b) => a + b, 0), requests: 60 });
+    `SELECT count(*)::int AS rows, count(DISTINCT request_id)::int AS requests FROM access_log WHERE request_id LIKE $1`, [`overlap${maxWriters}-%`]);
+  expect({ rows, requests }).toEqual({ rows: 6, requests: 3 });
   // Every batch links to the one before it in chain order, with no gap and no place taken twice.
   const links: { seq: string; linked: boolean }[] = await stores.gateway.query(
     `SELECT chain_seq::text AS seq, prev_hash = coalesce(lag(hash) OVER (ORDER BY chain_seq), $1) AS linked FROM access_log_batches ORDER BY chain_seq`, [GENESIS_HASH]);
