@@ -10,8 +10,6 @@ import { AccessLogResolver } from './resolvers/access-log.resolver';
 import { SubjectExportResolver } from './resolvers/subject-export.resolver';
 import { RightsResolver } from './resolvers/rights.resolver';
 import { enforceCategories } from './enforce';
-import { categoriesByType } from './plan';
-import { TYPE_CATEGORIES } from './type-categories';
 import { applyRoleRules } from './roles';
 
 /**
@@ -27,8 +25,6 @@ export function buildBareSchema(): GraphQLSchema {
 
 export function buildGatewaySchema(opts: { enforce: boolean } = { enforce: true }): GraphQLSchema {
   const schema = buildBareSchema();
-  TYPE_CATEGORIES.clear();
-  for (const [k, v] of categoriesByType(schema)) TYPE_CATEGORIES.set(k, v);
   if (!opts.enforce) return schema;
   return applyRoleRules(enforceCategories(schema));
 }

@@ -1,10 +1,11 @@
+import { GraphQLFormattedError } from 'graphql';
 import { Caller } from './authenticate';
 import { PolicyPack, Purpose } from '../policy/pack.types';
 import { CustomerState } from '../policy/customer-state';
 import { Stores } from '../stores/open-stores';
 import { Loaders } from '../stores/loaders';
 import { DecisionRecord } from '../audit/decision-record';
-import type { CachedDecision } from '../graphql/enforce';
+import type { CachedDecision } from '../graphql/field-decision';
 import { OperationPlan } from '../graphql/plan';
 
 /**
@@ -35,6 +36,12 @@ export interface GatewayContext {
   readonly decisions: DecisionRecord[];
   /** Per customer, per category (by slot): the record-independent decision, the retention cut-off (ms), and its log entry. */
   readonly decisionCache: Map<string, CachedDecision[]>;
+  /** Per category (by slot): the retention cut-off in ms for the purpose, computed on first use. */
+  readonly retentionCutoffs: number[];
+  /** Per record type: when a nested record is past retention for every category the purpose covers, or null. */
+  readonly typeCutoffs: Map<string, { at: number; category: string } | null>;
+  /** Errors of denied fields, appended to the response's errors by the respond stage. */
+  readonly denials: GraphQLFormattedError[];
   /** Access-log entries by (customer, category, decision), each listing the fields it covered. */
   readonly logEntries: Map<string, DecisionRecord>;
 }

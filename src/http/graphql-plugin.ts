@@ -106,6 +106,7 @@ function unavailableError(rc: GraphQLRequestContext<GatewayContext>): GraphQLFor
  * The pipeline stages that sit around execution:
  *  - plan (didResolveOperation): which categories the operation asks for; purpose checks
  *    (PURPOSE_REQUIRED, UNKNOWN_PURPOSE, PURPOSE_NOT_PERMITTED) before any store is read;
+ *  - respond (willSendResponse): the errors of denied fields are appended to the response's;
  *  - log (willSendResponse): every decision is committed to the access log before the response
  *    leaves; if that fails the response is replaced by AUDIT_UNAVAILABLE with no data.
  *  - fail closed (willSendResponse): if a store, the customer state or the log could not be
@@ -148,8 +149,10 @@ export function gatewayPlugin(schema: GraphQLSchema, metrics: Metrics, logWriter
           const body = rc.response.body;
           // Field refusals are the policy working, not failures: counted apart from errors.
           const errors = rc.errors ?? (body?.kind === 'single' ? body.singleResult.errors : undefined) ?? [];
-          let outcome = !errors.length ? 'ok' : errors.every((e) => e.extensions?.code === 'FORBIDDEN_BY_POLICY') ? 'refused' : 'error';
+          let outcome = errors.length ? 'error' : ctx.denials.length ? 'refused' : 'ok';
           const unavailable = body?.kind === 'single' ? unavailableError(rc) : null;
+          // Denied fields are null in the data; their errors join the response's (denial-error.ts).
+          if (!unavailable && ctx.denials.length && body?.kind === 'single') body.singleResult.errors = [...(body.singleResult.errors ?? []), ...ctx.denials];
           if (unavailable && body?.kind === 'single') {
             // Fail closed: no data (what resolved before the failure is dropped), one coded error.
             const data = body.singleResult.data;

@@ -1,5 +1,4 @@
-import { Arg, Ctx, FieldResolver, ID, Info, Query, Resolver, Root } from 'type-graphql';
-import { GraphQLResolveInfo } from 'graphql';
+import { Arg, Ctx, FieldResolver, ID, Query, Resolver, Root } from 'type-graphql';
 import { Customer } from '../types/customer.type';
 import { Email, Phone, PostalAddress, SocialAccount } from '../types/contact.type';
 import { Account, CallLog, Communication, HealthDeclaration, LoginEvent } from '../types/activity.type';
@@ -8,14 +7,12 @@ import { GatewayContext } from '../../http/context';
 import { GatewayError } from '../../errors';
 import { Row } from '../../stores/loaders';
 import { loadCustomerStates } from '../../stores/gateway/load-customer-state';
-import { dropExpired } from '../enforce';
-import { TYPE_CATEGORIES } from '../type-categories';
 
 /**
  * The resolve stage for customers: root queries load customers (batched) and, when the plan
  * needs it, the decision state of all of them in one statement, before any tagged field
- * resolves. Nested lists come from per-request DataLoaders; records past retention for the
- * purpose are dropped here.
+ * resolves. Nested lists come from per-request DataLoaders; the decision wrapper (enforce.ts)
+ * leaves out records past retention for the purpose.
  */
 const ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 
@@ -43,16 +40,11 @@ async function loadWithState(ctx: GatewayContext, ids: string[]): Promise<(Row |
   return rows;
 }
 
-type Listed = { id: string; customerId: string; collectedAt: Date };
-
-async function list<T extends Listed>(ctx: GatewayContext, info: GraphQLResolveInfo, typeName: string, load: Promise<Row[]>): Promise<T[]> {
-  let rows: Row[];
-  try {
-    rows = await load;
-  } catch {
+/** A nested list of a customer's records; a failed load is a store outage, never an empty list. */
+function list(load: Promise<Row[]>): Promise<Row[]> {
+  return load.catch(() => {
     throw new GatewayError('STORE_UNAVAILABLE', 'A personal-data store is unavailable');
-  }
-  return dropExpired(ctx, typeName, TYPE_CATEGORIES.get(typeName) ?? [], rows as unknown as T[], info);
+  });
 }
 
 @Resolver(() => Customer)
@@ -69,48 +61,48 @@ export class CustomerResolver {
     return loadWithState(ctx, ids);
   }
 
-  @FieldResolver(() => [Email]) emails(@Root() c: Row, @Ctx() ctx: GatewayContext, @Info() info: GraphQLResolveInfo) {
-    return list(ctx, info, 'Email', ctx.loaders.emails.load(c.id));
+  @FieldResolver(() => [Email]) emails(@Root() c: Row, @Ctx() ctx: GatewayContext) {
+    return list(ctx.loaders.emails.load(c.id));
   }
-  @FieldResolver(() => [Phone]) phones(@Root() c: Row, @Ctx() ctx: GatewayContext, @Info() info: GraphQLResolveInfo) {
-    return list(ctx, info, 'Phone', ctx.loaders.phones.load(c.id));
+  @FieldResolver(() => [Phone]) phones(@Root() c: Row, @Ctx() ctx: GatewayContext) {
+    return list(ctx.loaders.phones.load(c.id));
   }
-  @FieldResolver(() => [PostalAddress]) addresses(@Root() c: Row, @Ctx() ctx: GatewayContext, @Info() info: GraphQLResolveInfo) {
-    return list(ctx, info, 'PostalAddress', ctx.loaders.addresses.load(c.id));
+  @FieldResolver(() => [PostalAddress]) addresses(@Root() c: Row, @Ctx() ctx: GatewayContext) {
+    return list(ctx.loaders.addresses.load(c.id));
   }
-  @FieldResolver(() => [SocialAccount]) socialAccounts(@Root() c: Row, @Ctx() ctx: GatewayContext, @Info() info: GraphQLResolveInfo) {
-    return list(ctx, info, 'SocialAccount', ctx.loaders.socialAccounts.load(c.id));
+  @FieldResolver(() => [SocialAccount]) socialAccounts(@Root() c: Row, @Ctx() ctx: GatewayContext) {
+    return list(ctx.loaders.socialAccounts.load(c.id));
   }
-  @FieldResolver(() => [Account]) accounts(@Root() c: Row, @Ctx() ctx: GatewayContext, @Info() info: GraphQLResolveInfo) {
-    return list(ctx, info, 'Account', ctx.loaders.accounts.load(c.id));
+  @FieldResolver(() => [Account]) accounts(@Root() c: Row, @Ctx() ctx: GatewayContext) {
+    return list(ctx.loaders.accounts.load(c.id));
   }
-  @FieldResolver(() => [Communication]) communications(@Root() c: Row, @Ctx() ctx: GatewayContext, @Info() info: GraphQLResolveInfo) {
-    return list(ctx, info, 'Communication', ctx.loaders.communications.load(c.id));
+  @FieldResolver(() => [Communication]) communications(@Root() c: Row, @Ctx() ctx: GatewayContext) {
+    return list(ctx.loaders.communications.load(c.id));
   }
-  @FieldResolver(() => [CallLog]) callLogs(@Root() c: Row, @Ctx() ctx: GatewayContext, @Info() info: GraphQLResolveInfo) {
-    return list(ctx, info, 'CallLog', ctx.loaders.callLogs.load(c.id));
+  @FieldResolver(() => [CallLog]) callLogs(@Root() c: Row, @Ctx() ctx: GatewayContext) {
+    return list(ctx.loaders.callLogs.load(c.id));
   }
-  @FieldResolver(() => [HealthDeclaration]) healthDeclarations(@Root() c: Row, @Ctx() ctx: GatewayContext, @Info() info: GraphQLResolveInfo) {
-    return list(ctx, info, 'HealthDeclaration', ctx.loaders.healthDeclarations.load(c.id));
+  @FieldResolver(() => [HealthDeclaration]) healthDeclarations(@Root() c: Row, @Ctx() ctx: GatewayContext) {
+    return list(ctx.loaders.healthDeclarations.load(c.id));
   }
-  @FieldResolver(() => [BankAccount]) bankAccounts(@Root() c: Row, @Ctx() ctx: GatewayContext, @Info() info: GraphQLResolveInfo) {
-    return list(ctx, info, 'BankAccount', ctx.loaders.bankAccounts.load(c.id));
+  @FieldResolver(() => [BankAccount]) bankAccounts(@Root() c: Row, @Ctx() ctx: GatewayContext) {
+    return list(ctx.loaders.bankAccounts.load(c.id));
   }
-  @FieldResolver(() => [PaymentCard]) paymentCards(@Root() c: Row, @Ctx() ctx: GatewayContext, @Info() info: GraphQLResolveInfo) {
-    return list(ctx, info, 'PaymentCard', ctx.loaders.paymentCards.load(c.id));
+  @FieldResolver(() => [PaymentCard]) paymentCards(@Root() c: Row, @Ctx() ctx: GatewayContext) {
+    return list(ctx.loaders.paymentCards.load(c.id));
   }
-  @FieldResolver(() => [Order]) orders(@Root() c: Row, @Ctx() ctx: GatewayContext, @Info() info: GraphQLResolveInfo) {
-    return list(ctx, info, 'Order', ctx.loaders.orders.load(c.id));
+  @FieldResolver(() => [Order]) orders(@Root() c: Row, @Ctx() ctx: GatewayContext) {
+    return list(ctx.loaders.orders.load(c.id));
   }
-  @FieldResolver(() => [Invoice]) invoices(@Root() c: Row, @Ctx() ctx: GatewayContext, @Info() info: GraphQLResolveInfo) {
-    return list(ctx, info, 'Invoice', ctx.loaders.invoices.load(c.id));
+  @FieldResolver(() => [Invoice]) invoices(@Root() c: Row, @Ctx() ctx: GatewayContext) {
+    return list(ctx.loaders.invoices.load(c.id));
   }
 }
 
 @Resolver(() => Account)
 export class AccountResolver {
   @FieldResolver(() => [LoginEvent], { description: 'Logins on this account; those past retention for the purpose are left out' })
-  loginEvents(@Root() a: Row, @Ctx() ctx: GatewayContext, @Info() info: GraphQLResolveInfo) {
-    return list(ctx, info, 'LoginEvent', ctx.loaders.loginEventsByAccount.load(a.id));
+  loginEvents(@Root() a: Row, @Ctx() ctx: GatewayContext) {
+    return list(ctx.loaders.loginEventsByAccount.load(a.id));
   }
 }

@@ -99,6 +99,37 @@ describe('8 children: the notice\'s age is 16 (minors.age 16)', () => {
       { customer_id: fifteen.id, effect: 'DENY', reason: 'GUARDIAN_CONSENT_REQUIRED', field_path: 'customers.1', fields: ['emails.0.address'] },
       { customer_id: fifteen.id, effect: 'DENY', reason: 'GUARDIAN_CONSENT_REQUIRED', field_path: 'customers.1', fields: ['firstName'] },
     ]);
+
+    // The same customer at two places, and one list under two names: each place is decided,
+    // refused and logged where it sits in the response.
+    const twice = `query($ids: [ID!]!) { customers(ids: $ids) { firstName mail: emails { address } emails { address } } }`;
+    const t = await ask(gw, 'marketing-service', 'marketing_communications', twice, { ids: [fifteen.id, seventeen.id, fifteen.id] });
+    const refused = (path: (string | number)[], category: string) => denied(twice, path, 'GUARDIAN_CONSENT_REQUIRED', category, 'minors.age');
+    expectResponse(t, 200, {
+      data: {
+        customers: [
+          { firstName: null, mail: [{ address: null }], emails: [{ address: null }] },
+          { firstName: 'Pat', mail: [{ address: 'pat17@example.test' }], emails: [{ address: 'pat17@example.test' }] },
+          { firstName: null, mail: [{ address: null }], emails: [{ address: null }] },
+        ],
+      },
+      errors: [
+        refused(['customers', 0, 'firstName'], 'identity.name'),
+        refused(['customers', 2, 'firstName'], 'identity.name'),
+        refused(['customers', 0, 'mail', 0, 'address'], 'contact.email'),
+        refused(['customers', 0, 'emails', 0, 'address'], 'contact.email'),
+        refused(['customers', 2, 'mail', 0, 'address'], 'contact.email'),
+        refused(['customers', 2, 'emails', 0, 'address'], 'contact.email'),
+      ],
+    });
+    expect(await accessLog(gw, t, 'customer_id, effect, reason, field_path, fields')).toEqual([
+      { customer_id: fifteen.id, effect: 'DENY', reason: 'GUARDIAN_CONSENT_REQUIRED', field_path: 'customers.0', fields: ['emails.0.address', 'mail.0.address'] },
+      { customer_id: fifteen.id, effect: 'DENY', reason: 'GUARDIAN_CONSENT_REQUIRED', field_path: 'customers.0', fields: ['firstName'] },
+      { customer_id: seventeen.id, effect: 'ALLOW', reason: null, field_path: 'customers.1', fields: ['emails.0.address', 'mail.0.address'] },
+      { customer_id: seventeen.id, effect: 'ALLOW', reason: null, field_path: 'customers.1', fields: ['firstName'] },
+      { customer_id: fifteen.id, effect: 'DENY', reason: 'GUARDIAN_CONSENT_REQUIRED', field_path: 'customers.2', fields: ['emails.0.address', 'mail.0.address'] },
+      { customer_id: fifteen.id, effect: 'DENY', reason: 'GUARDIAN_CONSENT_REQUIRED', field_path: 'customers.2', fields: ['firstName'] },
+    ]);
   });
 });
 

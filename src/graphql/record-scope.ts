@@ -1,0 +1,114 @@
+import { GraphQLResolveInfo, responsePathAsArray } from 'graphql';
+import { GatewayContext } from '../http/context';
+import { purposeCovers, retentionCutoff } from '../policy/decide';
+import { recordDecision, CachedDecision } from './field-decision';
+
+/**
+ * Every record (a customer, one of their emails, a login event...) gets its scope when the field
+ * that returns it resolves: which customer it belongs to, where it sits in the response, its
+ * collection time and that customer's cached decisions. Each tagged field of the record then
+ * reads its scope with one property access instead of working any of that out again.
+ */
+export interface RecordScope {
+  readonly customerId: string;
+  /** Where the customer sits in the response: `customer`, `customers.3`. */
+  readonly root: string;
+  /** The record relative to its customer (`emails.0`), '' for the customer itself; with a trailing dot when not empty. */
+  readonly prefix: string;
+  /** The customer's decisions by category slot, shared by all its records in the request. */
+  readonly decisions: CachedDecision[];
+  /** Collection time in ms; Infinity when the record has none (never past retention). */
+  readonly collectedAt: number;
+}
+
+export const SCOPE = Symbol('record scope');
+
+interface ScopedRow {
+  id: string;
+  customerId?: string;
+  collectedAt?: Date;
+  [SCOPE]?: RecordScope;
+}
+
+export function scopeOf(parent: unknown): RecordScope | undefined {
+  return (parent as ScopedRow | null)?.[SCOPE];
+}
+
+/**
+ * The scope is stored on the row itself (rows are per request: DataLoaders live in the request
+ * context). A row that already has one sits at a second place in the same response (an id asked
+ * twice, an alias): it gets a copy, so each place keeps its own path.
+ */
+function withScope(ctx: GatewayContext, row: ScopedRow, root: string, rel: string): ScopedRow {
+  const customerId = row.customerId ?? row.id;
+  let decisions = ctx.decisionCache.get(customerId);
+  if (!decisions) ctx.decisionCache.set(customerId, (decisions = []));
+  const scope: RecordScope = { customerId, root, prefix: rel ? `${rel}.` : '', decisions, collectedAt: row.collectedAt ? row.collectedAt.getTime() : Infinity };
+  if (row[SCOPE] === undefined) {
+    row[SCOPE] = scope;
+    return row;
+  }
+  return { ...row, [SCOPE]: scope };
+}
+
+/**
+ * Scopes what a record-returning field resolved to (one record or a list). Below a record, the
+ * path continues its parent's; elsewhere (root fields) the record's own path is its customer's
+ * place. Nested lists drop the records past retention first (see dropExpired).
+ */
+export function scopeRecords(ctx: GatewayContext, parent: unknown, value: unknown, typeName: string, typeCategories: readonly string[], info: GraphQLResolveInfo): unknown {
+  if (value === null || value === undefined) return value;
+  const outer = scopeOf(parent);
+  const key = String(info.path.key);
+  const at = outer ? null : responsePathAsArray(info.path).join('.');
+  const place = (i: number | null) => {
+    const here = i === null ? key : `${key}.${i}`;
+    return outer ? { root: outer.root, rel: `${outer.prefix}${here}` } : { root: i === null ? at! : `${at}.${i}`, rel: '' };
+  };
+  if (!Array.isArray(value)) {
+    const p = place(null);
+    return withScope(ctx, value as ScopedRow, p.root, p.rel);
+  }
+  const rows = outer ? dropExpired(ctx, typeName, typeCategories, value as ScopedRow[], outer, key) : (value as (ScopedRow | null)[]);
+  return rows.map((row, i) => {
+    if (row === null || row === undefined) return row;
+    const p = place(i);
+    return withScope(ctx, row, p.root, p.rel);
+  });
+}
+
+/**
+ * "Records older than their retention for the purpose are not returned": a record of a nested
+ * list is dropped when every category of its type that the purpose covers is past retention.
+ * Each drop is logged as a RETENTION_EXPIRED decision on `list[id=...]`. (A customer itself is
+ * never dropped from `customers(ids:)`, whose answer keeps the order asked; its fields are
+ * denied one by one instead.)
+ */
+function dropExpired(ctx: GatewayContext, typeName: string, typeCategories: readonly string[], rows: ScopedRow[], outer: RecordScope, key: string): ScopedRow[] {
+  const cutoff = ctx.purpose ? typeCutoff(ctx, typeName, typeCategories) : null;
+  if (cutoff === null) return rows;
+  return rows.filter((row) => {
+    const expired = row.collectedAt !== undefined && row.collectedAt.getTime() <= cutoff.at;
+    if (expired) {
+      recordDecision(ctx, row.customerId ?? outer.customerId, typeName, cutoff.category, { effect: 'DENY', reason: 'RETENTION_EXPIRED', rule: `purposes.${ctx.purpose!.key}.retention` },
+        outer.root, `${outer.prefix}${key}[id=${row.id}]`);
+    }
+    return !expired;
+  });
+}
+
+/**
+ * For one record type and the request's purpose: the instant at or before which a record is past
+ * retention for every category of the type the purpose covers (the earliest of their cut-offs),
+ * or null when none applies. Computed once per type per request.
+ */
+function typeCutoff(ctx: GatewayContext, typeName: string, typeCategories: readonly string[]): { at: number; category: string } | null {
+  const known = ctx.typeCutoffs.get(typeName);
+  if (known !== undefined) return known;
+  const purpose = ctx.purpose!;
+  const covered = typeCategories.filter((c) => purposeCovers(purpose, c));
+  const cutoffs = covered.map((c) => retentionCutoff(purpose, c, ctx.now));
+  const out = covered.length && cutoffs.every((c) => c !== null) ? { at: Math.min(...cutoffs.map((c) => c!.getTime())), category: covered[0] } : null;
+  ctx.typeCutoffs.set(typeName, out);
+  return out;
+}
