@@ -10,10 +10,17 @@ import { RecordScope } from './record-scope';
  * customer's decision array; rule 7 (retention) is one comparison of the record's collection
  * time against a cut-off computed once per category.
  */
-export type CachedDecision = { pre: Decision; cutoff: number; entry?: DecisionRecord };
+export interface CachedDecision {
+  pre: Decision;
+  cutoff: number;
+  /** The access-log entry of this decision at the customer's latest place in the response. */
+  entry?: DecisionRecord;
+  /** Entries by place, once the customer has been met at a second place (an id asked twice). */
+  byRoot?: Map<string, DecisionRecord>;
+}
 const NO_CUTOFF = -Infinity; // no retention limit: nothing is collected at or before it
 
-/** Records the decision in the request's access-log entries, grouped per (customer place, category, decision). */
+/** Records a decision in the request's access-log entries, grouped per (customer place, category, decision): for retention denials. */
 export function recordDecision(ctx: GatewayContext, customerId: string, typeName: string, category: string, d: Decision, root: string, relative: string): DecisionRecord {
   const key = `${root}\u0000${category}\u0000${d.effect}\u0000${d.reason}\u0000${d.rule}`;
   let entry = ctx.logEntries.get(key);
@@ -53,12 +60,33 @@ export function decideField(ctx: GatewayContext, scope: RecordScope, typeName: s
   const cached = (scope.decisions[slot] ??= decideForCustomer(ctx, scope.customerId, category, slot));
   const relative = scope.prefix + fieldName;
   if (scope.collectedAt > cached.cutoff) {
-    // Fast path: the customer's entry for this decision, remembered on the cached decision.
-    if (cached.entry && cached.entry.recordPath === scope.root) cached.entry.fields.push(relative);
-    else cached.entry = recordDecision(ctx, scope.customerId, typeName, category, cached.pre, scope.root, relative);
+    const entry = cached.entry;
+    if (entry !== undefined && entry.recordPath === scope.root) entry.fields.push(relative);
+    else cached.entry = entryAtPlace(ctx, cached, scope, typeName, category, relative);
     return cached.pre;
   }
   const expired = applyRetention(cached.pre, ctx.purpose!, new Date(cached.cutoff), new Date(scope.collectedAt));
   recordDecision(ctx, scope.customerId, typeName, category, expired, scope.root, relative);
   return expired;
+}
+
+/**
+ * The entry of a cached decision at the record's place, new or met before. Entries of cached
+ * decisions are found through the decision itself, not by a composed key: it is the one
+ * (customer, category, decision) they record. Retention denials go through recordDecision.
+ */
+function entryAtPlace(ctx: GatewayContext, cached: CachedDecision, scope: RecordScope, typeName: string, category: string, relative: string): DecisionRecord {
+  let entry: DecisionRecord | undefined;
+  if (cached.entry !== undefined) {
+    cached.byRoot ??= new Map([[cached.entry.recordPath, cached.entry]]);
+    entry = cached.byRoot.get(scope.root);
+  }
+  if (entry === undefined) {
+    const d = cached.pre;
+    entry = { customerId: scope.customerId, typeName, recordPath: scope.root, fields: [], category, effect: d.effect, reason: d.reason, rule: d.rule };
+    ctx.decisions.push(entry);
+    cached.byRoot?.set(scope.root, entry);
+  }
+  entry.fields.push(relative);
+  return entry;
 }

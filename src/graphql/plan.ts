@@ -20,7 +20,21 @@ export interface OperationPlan {
 /** Root fields that read customer data even when no tagged field is selected under them. */
 export const PERSONAL_ROOT_FIELDS = new Set(['customer', 'customers']);
 
-export function requestedCategories(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): { categories: Set<string>; personalRoot: boolean } {
+/**
+ * Apollo keeps parsed documents (its document store), so a service sending the same query gets
+ * the same operation node every time: the walk is done once per operation, not per request.
+ */
+const requested = new WeakMap<GraphQLSchema, WeakMap<OperationDefinitionNode, { categories: ReadonlySet<string>; personalRoot: boolean }>>();
+
+export function requestedCategories(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): { categories: ReadonlySet<string>; personalRoot: boolean } {
+  let bySchema = requested.get(schema);
+  if (!bySchema) requested.set(schema, (bySchema = new WeakMap()));
+  let found = bySchema.get(operation);
+  if (!found) bySchema.set(operation, (found = walkOperation(schema, document, operation)));
+  return found;
+}
+
+function walkOperation(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): { categories: Set<string>; personalRoot: boolean } {
   const categories = new Set<string>();
   let personalRoot = false;
   const typeInfo = new TypeInfo(schema);

@@ -39,11 +39,11 @@ export function scopeOf(parent: unknown): RecordScope | undefined {
  * context). A row that already has one sits at a second place in the same response (an id asked
  * twice, an alias): it gets a copy, so each place keeps its own path.
  */
-function withScope(ctx: GatewayContext, row: ScopedRow, root: string, rel: string): ScopedRow {
+function withScope(ctx: GatewayContext, row: ScopedRow, root: string, prefix: string): ScopedRow {
   const customerId = row.customerId ?? row.id;
   let decisions = ctx.decisionCache.get(customerId);
   if (!decisions) ctx.decisionCache.set(customerId, (decisions = []));
-  const scope: RecordScope = { customerId, root, prefix: rel ? `${rel}.` : '', decisions, collectedAt: row.collectedAt ? row.collectedAt.getTime() : Infinity };
+  const scope: RecordScope = { customerId, root, prefix, decisions, collectedAt: row.collectedAt ? row.collectedAt.getTime() : Infinity };
   if (row[SCOPE] === undefined) {
     row[SCOPE] = scope;
     return row;
@@ -54,27 +54,25 @@ function withScope(ctx: GatewayContext, row: ScopedRow, root: string, rel: strin
 /**
  * Scopes what a record-returning field resolved to (one record or a list). Below a record, the
  * path continues its parent's; elsewhere (root fields) the record's own path is its customer's
- * place. Nested lists drop the records past retention first (see dropExpired).
+ * place. Nested lists drop the records past retention first (see dropExpired). A list is
+ * returned as a new array: DataLoader hands the same one to every alias of the field.
  */
 export function scopeRecords(ctx: GatewayContext, parent: unknown, value: unknown, typeName: string, typeCategories: readonly string[], info: GraphQLResolveInfo): unknown {
   if (value === null || value === undefined) return value;
   const outer = scopeOf(parent);
   const key = String(info.path.key);
-  const at = outer ? null : responsePathAsArray(info.path).join('.');
-  const place = (i: number | null) => {
-    const here = i === null ? key : `${key}.${i}`;
-    return outer ? { root: outer.root, rel: `${outer.prefix}${here}` } : { root: i === null ? at! : `${at}.${i}`, rel: '' };
-  };
   if (!Array.isArray(value)) {
-    const p = place(null);
-    return withScope(ctx, value as ScopedRow, p.root, p.rel);
+    return outer ? withScope(ctx, value as ScopedRow, outer.root, `${outer.prefix}${key}.`) : withScope(ctx, value as ScopedRow, responsePathAsArray(info.path).join('.'), '');
   }
   const rows = outer ? dropExpired(ctx, typeName, typeCategories, value as ScopedRow[], outer, key) : (value as (ScopedRow | null)[]);
-  return rows.map((row, i) => {
-    if (row === null || row === undefined) return row;
-    const p = place(i);
-    return withScope(ctx, row, p.root, p.rel);
-  });
+  const scoped = new Array<ScopedRow | null>(rows.length);
+  const base = outer ? `${outer.prefix}${key}.` : `${responsePathAsArray(info.path).join('.')}.`;
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    if (row === null || row === undefined) scoped[i] = null;
+    else scoped[i] = outer ? withScope(ctx, row, outer.root, `${base}${i}.`) : withScope(ctx, row, `${base}${i}`, '');
+  }
+  return scoped;
 }
 
 /**

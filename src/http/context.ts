@@ -42,6 +42,6 @@ export interface GatewayContext {
   readonly typeCutoffs: Map<string, { at: number; category: string } | null>;
   /** Errors of denied fields, appended to the response's errors by the respond stage. */
   readonly denials: GraphQLFormattedError[];
-  /** Access-log entries by (customer, category, decision), each listing the fields it covered. */
+  /** Retention denials by (customer place, category, decision), each listing the records or fields it covered. */
   readonly logEntries: Map<string, DecisionRecord>;
 }

@@ -91,58 +91,107 @@ export function applyRetention(pre: Decision, purpose: Purpose, cutoff: Date | n
 }
 
 /**
+ * What rules 1-8 need to know about (purpose, category) alone, worked out once per pack: the
+ * decision runs for every customer and category of a request, and these parts are the same for
+ * all of them. The decisions that do not depend on the customer are built here too, once.
+ */
+interface CategoryRules {
+  readonly covered: boolean;
+  readonly notCovered: Decision;
+  readonly withoutState: Decision;
+  readonly legalObligation: boolean;
+  readonly objectable: boolean;
+  readonly objected: Decision;
+  readonly sensitive: boolean;
+  readonly needsConsent: boolean;
+  readonly noConsent: Decision;
+  readonly withdrawn: Decision;
+  readonly lapsed: Decision;
+  readonly guardianRequired: Decision;
+  readonly explicitRequired: Decision;
+  readonly rectificationPending: Decision;
+  /** Rule 8: ALLOW, or MASK with the purpose's masking for the category. */
+  readonly allowed: Decision;
+}
+
+const rulesCache = new WeakMap<PolicyPack, WeakMap<Purpose, Map<string, CategoryRules>>>();
+
+function rulesFor(pack: PolicyPack, purpose: Purpose, category: string): CategoryRules {
+  let byPurpose = rulesCache.get(pack);
+  if (!byPurpose) rulesCache.set(pack, (byPurpose = new WeakMap()));
+  let byCategory = byPurpose.get(purpose);
+  if (!byCategory) byPurpose.set(purpose, (byCategory = new Map()));
+  let rules = byCategory.get(category);
+  if (!rules) byCategory.set(category, (rules = buildRules(pack, purpose, category)));
+  return rules;
+}
+
+function buildRules(pack: PolicyPack, purpose: Purpose, category: string): CategoryRules {
+  const p = `purposes.${purpose.key}`;
+  const legalObligation = purpose.lawfulBasis === 'legal_obligation';
+  const sensitive = isSensitive(pack, category);
+  const maskKey = Object.keys(purpose.masking).find((k) => covers(k, category));
+  const lawful = `${p}.lawful_basis`;
+  return {
+    covered: purposeCovers(purpose, category),
+    notCovered: deny('CATEGORY_NOT_IN_PURPOSE', `${p}.categories`),
+    withoutState: { effect: 'ALLOW', reason: null, rule: `${p}.categories` },
+    legalObligation,
+    objectable: purpose.directMarketing || ['consent', 'legitimate_interest', 'public_task'].includes(purpose.lawfulBasis),
+    objected: deny('OBJECTED', purpose.directMarketing ? `${p}.direct_marketing` : lawful),
+    sensitive,
+    needsConsent: purpose.lawfulBasis === 'consent' || (sensitive && !legalObligation && purpose.lawfulBasis !== 'vital_interest'),
+    noConsent: deny('NO_CONSENT', lawful),
+    withdrawn: deny('CONSENT_WITHDRAWN', lawful),
+    lapsed: deny('CONSENT_EXPIRED', `${p}.consent_validity`),
+    guardianRequired: deny('GUARDIAN_CONSENT_REQUIRED', 'minors.age'),
+    explicitRequired: deny('EXPLICIT_CONSENT_REQUIRED', `categories.${category}.sensitive`),
+    rectificationPending: deny('RECTIFICATION_PENDING', `rectification.${category}`),
+    allowed: maskKey !== undefined
+      ? { effect: 'MASK', reason: null, rule: `${p}.masking.${maskKey}`, mask: purpose.masking[maskKey] }
+      : { effect: 'ALLOW', reason: null, rule: lawful },
+  };
+}
+
+/**
  * Rules 1-6 and 8: everything that depends on the customer but not on the record. The same
  * for every record of one customer and category in a request, so the gateway computes it once.
  */
 export function decideBeforeRetention(pack: PolicyPack, purpose: Purpose, category: string, state: CustomerState | null, now: Date): Decision {
-  const p = `purposes.${purpose.key}`;
+  const r = rulesFor(pack, purpose, category);
 
   // 1. The purpose must cover the category at all.
-  if (!purposeCovers(purpose, category)) return deny('CATEGORY_NOT_IN_PURPOSE', `${p}.categories`);
-  if (state === null) return { effect: 'ALLOW', reason: null, rule: `${p}.categories` };
-
-  const legalObligation = purpose.lawfulBasis === 'legal_obligation';
+  if (!r.covered) return r.notCovered;
+  if (state === null) return r.withoutState;
 
   // 2. Erased customers: only what a legal obligation keeps, for that obligation.
-  if (state.erasedAt !== null && state.erasedAt <= now && !legalObligation) return deny('SUBJECT_ERASED', 'erasure');
+  if (state.erasedAt !== null && state.erasedAt <= now && !r.legalObligation) return deny('SUBJECT_ERASED', 'erasure');
 
   // 3. Restrictions (whole customer, or a category, optionally for one purpose only).
-  if (!legalObligation) {
-    const r = state.restrictions.find((x) => (x.category === null || covers(x.category, category)) && (x.purpose === null || x.purpose === purpose.key));
-    if (r) return deny('RESTRICTED', r.category === null ? 'restriction.customer' : `restriction.${r.category}${r.purpose ? `.${r.purpose}` : ''}`);
+  if (!r.legalObligation && state.restrictions.length) {
+    const x = state.restrictions.find((x) => (x.category === null || covers(x.category, category)) && (x.purpose === null || x.purpose === purpose.key));
+    if (x) return deny('RESTRICTED', x.category === null ? 'restriction.customer' : `restriction.${x.category}${x.purpose ? `.${x.purpose}` : ''}`);
   }
 
   // 4. Data under correction is neither used nor provided (SNS Helper; GDPR Art.18(1)(a)).
-  if (state.pendingRectifications.some((c) => covers(c, category))) return deny('RECTIFICATION_PENDING', `rectification.${category}`);
+  if (state.pendingRectifications.some((c) => covers(c, category))) return r.rectificationPending;
 
   // 5. Objections: absolute for direct marketing; honoured where the basis gives a right to object.
-  const objectable = purpose.directMarketing || ['consent', 'legitimate_interest', 'public_task'].includes(purpose.lawfulBasis);
-  if (objectable && state.objections.some((o) => o.purpose === purpose.key && (o.category === null || covers(o.category, category)))) {
-    return deny('OBJECTED', purpose.directMarketing ? `${p}.direct_marketing` : `${p}.lawful_basis`);
-  }
+  if (r.objectable && state.objections.some((o) => o.purpose === purpose.key && (o.category === null || covers(o.category, category)))) return r.objected;
 
   // 6. Consent: for consent-based purposes, and for sensitive data unless the law itself requires it.
-  const sensitive = isSensitive(pack, category);
-  const needsConsent = purpose.lawfulBasis === 'consent' || (sensitive && !legalObligation && purpose.lawfulBasis !== 'vital_interest');
-  if (needsConsent) {
+  if (r.needsConsent) {
     const consent = consentFor(state, purpose.key);
-    const rule = `${p}.lawful_basis`;
-    if (consent === null) return deny('NO_CONSENT', rule);
-    if (consent.withdrawnAt !== null) return deny('CONSENT_WITHDRAWN', rule);
-    const lapse = purpose.consentValidity ? addDuration(consent.givenAt, purpose.consentValidity) : null;
-    if ((consent.expiresAt !== null && consent.expiresAt <= now) || (lapse !== null && lapse <= now)) {
-      return deny('CONSENT_EXPIRED', consent.expiresAt !== null && consent.expiresAt <= now ? 'consent.expires_at' : `${p}.consent_validity`);
-    }
-    if (consent.givenBy === 'subject' && state.dateOfBirth !== null && ageAt(state.dateOfBirth, now) < pack.minors.age) {
-      return deny('GUARDIAN_CONSENT_REQUIRED', 'minors.age');
-    }
-    if (sensitive && !consent.explicit) return deny('EXPLICIT_CONSENT_REQUIRED', `categories.${category}.sensitive`);
+    if (consent === null) return r.noConsent;
+    if (consent.withdrawnAt !== null) return r.withdrawn;
+    if (consent.expiresAt !== null && consent.expiresAt <= now) return deny('CONSENT_EXPIRED', 'consent.expires_at');
+    if (purpose.consentValidity && addDuration(consent.givenAt, purpose.consentValidity) <= now) return r.lapsed;
+    if (consent.givenBy === 'subject' && state.dateOfBirth !== null && ageAt(state.dateOfBirth, now) < pack.minors.age) return r.guardianRequired;
+    if (r.sensitive && !consent.explicit) return r.explicitRequired;
   }
 
   // 7. Retention is per record: see applyRetention. 8. Allowed, possibly masked.
-  const maskKey = Object.keys(purpose.masking).find((k) => covers(k, category));
-  if (maskKey !== undefined) return { effect: 'MASK', reason: null, rule: `${p}.masking.${maskKey}`, mask: purpose.masking[maskKey] };
-  return { effect: 'ALLOW', reason: null, rule: `${p}.lawful_basis` };
+  return r.allowed;
 }
 
 /** Completed years between a YYYY-MM-DD birth date and `now` (UTC). */

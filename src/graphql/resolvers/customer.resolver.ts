@@ -6,7 +6,8 @@ import { BankAccount, Invoice, Order, PaymentCard } from '../types/billing.type'
 import { GatewayContext } from '../../http/context';
 import { GatewayError } from '../../errors';
 import { Row } from '../../stores/loaders';
-import { loadCustomerStates } from '../../stores/gateway/load-customer-state';
+import { loadStateEvents } from '../../stores/gateway/load-customer-state';
+import { foldCustomerState } from '../../policy/customer-state';
 
 /**
  * The resolve stage for customers: root queries load customers (batched) and, when the plan
@@ -23,18 +24,20 @@ function checkIds(ids: string[], max: number): void {
 }
 
 async function loadWithState(ctx: GatewayContext, ids: string[]): Promise<(Row | null)[]> {
+  // The decision state needs only the ids: it is read alongside the customers, one round trip
+  // instead of two. A failure is held until the customers are in: a store outage comes first.
+  const wanted = ctx.plan?.needsState ? [...new Set(ids)].filter((id) => !ctx.states.has(id)) : [];
+  const events = wanted.length ? loadStateEvents(ctx.stores.gateway, wanted).then((byId) => ({ byId }), () => null) : undefined;
   // loadMany does not reject: a failed batch comes back as an Error per id. Reading one as
   // "no such customer" would answer a store outage with a 200 and null: fail instead.
   const loaded = await ctx.loaders.customers.loadMany(ids).catch((err: unknown) => [err instanceof Error ? err : new Error('load failed')]);
   if (loaded.some((r) => r instanceof Error)) throw new GatewayError('STORE_UNAVAILABLE', 'The CRM store is unavailable');
   const rows = loaded as (Row | null)[];
-  if (ctx.plan?.needsState) {
-    const found = rows.filter((r): r is Row => r !== null).filter((r) => !ctx.states.has(r.id));
-    try {
-      const states = await loadCustomerStates(ctx.stores.gateway, found.map((r) => ({ id: r.id, dateOfBirth: (r.dateOfBirth as string) ?? null })), ctx.now);
-      for (const [id, s] of states) ctx.states.set(id, s);
-    } catch {
-      throw new GatewayError('CONSENT_STATE_UNAVAILABLE', 'Consent state could not be read; no personal data is returned');
+  if (events) {
+    const read = await events;
+    if (!read) throw new GatewayError('CONSENT_STATE_UNAVAILABLE', 'Consent state could not be read; no personal data is returned');
+    for (const r of rows) {
+      if (r && !ctx.states.has(r.id)) ctx.states.set(r.id, foldCustomerState(r.id, (r.dateOfBirth as string) ?? null, read.byId.get(r.id) ?? [], ctx.now));
     }
   }
   return rows;

@@ -42,14 +42,19 @@ export function toEvent(r: EventRow): StateEvent {
   }
 }
 
+/** Every state event of these customers, in recorded order, by customer (one statement). */
+export async function loadStateEvents(gateway: DataSource, ids: readonly string[]): Promise<Map<string, StateEvent[]>> {
+  const rows: EventRow[] = ids.length ? await gateway.query(SQL, [ids]) : [];
+  const events = new Map<string, StateEvent[]>(ids.map((id) => [id, []]));
+  for (const r of rows) events.get(r.customer_id)?.push(toEvent(r));
+  return events;
+}
+
 export async function loadCustomerStates(
   gateway: DataSource,
   customers: readonly { id: string; dateOfBirth: string | null }[],
   now: Date,
 ): Promise<Map<string, CustomerState>> {
-  const ids = customers.map((c) => c.id);
-  const rows: EventRow[] = ids.length ? await gateway.query(SQL, [ids]) : [];
-  const events = new Map<string, StateEvent[]>(ids.map((id) => [id, []]));
-  for (const r of rows) events.get(r.customer_id)?.push(toEvent(r));
+  const events = await loadStateEvents(gateway, customers.map((c) => c.id));
   return new Map(customers.map((c) => [c.id, foldCustomerState(c.id, c.dateOfBirth, events.get(c.id) ?? [], now)]));
 }
