@@ -14,7 +14,8 @@ import { EVERY_FIELD } from './enforcement.bench';
   const env = await startBenchEnv();
   await loadSubjects(env.stores, { subjects: 100, seed: 99, now: new Date('2026-11-01T00:00:00Z'), consentPurposes: ['marketing'] });
   const enforce = process.env.PROFILE_BUILD !== 'unenforced';
-  const g = await createGateway(env.config, env.stores, { enforce, logWriter: { append: async () => undefined, close: async () => undefined } });
+  // PROFILE_LOG=1: the real access-log writer instead of a no-op.
+  const g = await createGateway(env.config, env.stores, { enforce, ...(process.env.PROFILE_LOG ? {} : { logWriter: { append: async () => undefined, close: async () => undefined } }) });
   await new Promise<void>((r) => g.server.listen(0, '127.0.0.1', r));
   const ids = Array.from({ length: 100 }, (_, i) => customerId(i, 99));
   const headers = { authorization: `Bearer ${await signDevToken({ caller: 'dpo-console', roles: ['dpo'], ttlSeconds: 3600, config: env.config })}`, 'x-purpose': 'data_subject_request' };

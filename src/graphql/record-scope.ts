@@ -39,9 +39,10 @@ export function scopeOf(parent: unknown): RecordScope | undefined {
  * context). A row that already has one sits at a second place in the same response (an id asked
  * twice, an alias): it gets a copy, so each place keeps its own path.
  */
-function withScope(ctx: GatewayContext, row: ScopedRow, root: string, prefix: string): ScopedRow {
+function withScope(ctx: GatewayContext, row: ScopedRow, root: string, prefix: string, outer: RecordScope | undefined): ScopedRow {
   const customerId = row.customerId ?? row.id;
-  let decisions = ctx.decisionCache.get(customerId);
+  // A customer's records share its decisions: found through the record above when it is theirs.
+  let decisions = outer !== undefined && outer.customerId === customerId ? outer.decisions : ctx.decisionCache.get(customerId);
   if (!decisions) ctx.decisionCache.set(customerId, (decisions = []));
   const scope: RecordScope = { customerId, root, prefix, decisions, collectedAt: row.collectedAt ? row.collectedAt.getTime() : Infinity };
   if (row[SCOPE] === undefined) {
@@ -62,7 +63,7 @@ export function scopeRecords(ctx: GatewayContext, parent: unknown, value: unknow
   const outer = scopeOf(parent);
   const key = String(info.path.key);
   if (!Array.isArray(value)) {
-    return outer ? withScope(ctx, value as ScopedRow, outer.root, `${outer.prefix}${key}.`) : withScope(ctx, value as ScopedRow, responsePathAsArray(info.path).join('.'), '');
+    return outer ? withScope(ctx, value as ScopedRow, outer.root, `${outer.prefix}${key}.`, outer) : withScope(ctx, value as ScopedRow, responsePathAsArray(info.path).join('.'), '', outer);
   }
   const rows = outer ? dropExpired(ctx, typeName, typeCategories, value as ScopedRow[], outer, key) : (value as (ScopedRow | null)[]);
   const scoped = new Array<ScopedRow | null>(rows.length);
@@ -70,7 +71,7 @@ export function scopeRecords(ctx: GatewayContext, parent: unknown, value: unknow
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i];
     if (row === null || row === undefined) scoped[i] = null;
-    else scoped[i] = outer ? withScope(ctx, row, outer.root, `${base}${i}.`) : withScope(ctx, row, `${base}${i}`, '');
+    else scoped[i] = outer ? withScope(ctx, row, outer.root, `${base}${i}.`, outer) : withScope(ctx, row, `${base}${i}`, '', outer);
   }
   return scoped;
 }
