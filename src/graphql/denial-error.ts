@@ -11,22 +11,25 @@ import { GatewayContext } from '../http/context';
  * Apollo's formatting (3-4 objects each): together the largest part of enforcement's cost
  * (`npm run bench`). Denials of the same field node and decision differ only in path, so each
  * is built from a template made once, as a GatewayError, so the shape stays the hierarchy's.
+ * (A field node has one category: it selects one field of one object type.)
  */
 type Template = Omit<GraphQLFormattedError, 'path'>;
-const templates = new WeakMap<FieldNode, Map<string, Template>>();
+/** field node -> reason -> rule -> template (strings the decision already holds: no key to build per denial). */
+const templates = new WeakMap<FieldNode, Map<string | null, Map<string, Template>>>();
 
 export function denyField(ctx: GatewayContext, d: Decision, category: string, info: GraphQLResolveInfo): null {
   const node = info.fieldNodes[0];
-  let byDecision = templates.get(node);
-  if (!byDecision) templates.set(node, (byDecision = new Map()));
-  const key = `${category}|${d.reason}|${d.rule}`;
-  let t = byDecision.get(key);
+  let byReason = templates.get(node);
+  if (!byReason) templates.set(node, (byReason = new Map()));
+  let byRule = byReason.get(d.reason);
+  if (!byRule) byReason.set(d.reason, (byRule = new Map()));
+  let t = byRule.get(d.rule);
   if (!t) {
     const { message, locations, extensions } = withoutStack(
       () => new GatewayError('FORBIDDEN_BY_POLICY', `Not available for this purpose: ${d.reason}`, { reason: d.reason, category, rule: d.rule }, { nodes: info.fieldNodes }),
     ).toJSON();
     t = Object.freeze({ message, ...(locations ? { locations } : {}), extensions: Object.freeze({ ...extensions }) });
-    byDecision.set(key, t);
+    byRule.set(d.rule, t);
   }
   ctx.denials.push(t.locations ? { message: t.message, locations: t.locations, path: responsePathAsArray(info.path), extensions: t.extensions } : { message: t.message, path: responsePathAsArray(info.path), extensions: t.extensions });
   return null;

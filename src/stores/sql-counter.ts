@@ -8,8 +8,7 @@ import { log } from '../log';
  */
 export class SqlCounter extends AbstractLogger {
   override logQuery(): void {
-    const stats = requestStats.getStore();
-    if (stats) stats.sqlStatements++;
+    countStatement();
   }
 
   override logQueryError(error: string | Error): void {
@@ -19,4 +18,10 @@ export class SqlCounter extends AbstractLogger {
   protected writeLog(_level: LogLevel, _message: LogMessage | LogMessage[]): void {
     // Only counting and errors; everything else is silent.
   }
+}
+
+/** Counts one statement against the current request (also for the few sent to pg directly). */
+export function countStatement(): void {
+  const stats = requestStats.getStore();
+  if (stats) stats.sqlStatements++;
 }

@@ -1,4 +1,6 @@
 import { DataSource } from 'typeorm';
+import { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
+import { countStatement } from '../sql-counter';
 import { CustomerState, foldCustomerState, StateEvent } from '../../policy/customer-state';
 
 /**
@@ -42,9 +44,19 @@ export function toEvent(r: EventRow): StateEvent {
   }
 }
 
-/** Every state event of these customers, in recorded order, by customer (one statement). */
+/**
+ * Every state event of these customers, in recorded order, by customer (one statement). Sent as a
+ * named statement, straight to the pool under TypeORM: PostgreSQL then plans this five-table
+ * UNION once per connection instead of on every request. Planning was 0.15-0.2 ms of its
+ * 0.25 ms for one customer (EXPLAIN (ANALYZE, SUMMARY), warm session): the largest part of what
+ * enforcement adds to a one-customer read.
+ */
 export async function loadStateEvents(gateway: DataSource, ids: readonly string[]): Promise<Map<string, StateEvent[]>> {
-  const rows: EventRow[] = ids.length ? await gateway.query(SQL, [ids]) : [];
+  let rows: EventRow[] = [];
+  if (ids.length) {
+    countStatement();
+    rows = (await (gateway.driver as PostgresDriver).master.query({ name: 'customer-state-events', text: SQL, values: [ids] })).rows;
+  }
   const events = new Map<string, StateEvent[]>(ids.map((id) => [id, []]));
   for (const r of rows) events.get(r.customer_id)?.push(toEvent(r));
   return events;
