@@ -29,60 +29,37 @@ export interface WrittenBatch {
   chainSeq: string;
 }
 
-/** A text[] literal: unnest() would flatten a real 2-D array, and rows have lists of different lengths. */
-function pgTextArray(values: readonly string[]): string {
-  let out = '{';
-  for (let i = 0; i < values.length; i++) {
-    if (i) out += ',';
-    out += '"' + values[i].replace(/[\\"]/g, '\\$&') + '"';
-  }
-  return out + '}';
-}
-
+/**
+ * The rows travel as two JSON documents (the requests, then the decisions pointing at them) and
+ * PostgreSQL unpacks them with json_to_recordset. V8's native JSON.stringify is several times
+ * cheaper than rendering nine array parameters element by element (pg's array serialiser
+ * escapes each element), which was most of the gateway's own cost of writing the log
+ * (node --cpu-prof). Keys are one letter: they are repeated in every row.
+ */
 const INSERT_ROWS = `
   WITH inserted AS (
     INSERT INTO access_log (batch_id, logged_at, at, request_id, caller, roles, purpose, justification, client_address, policy_hash,
                             customer_id, type_name, field_path, fields, category, effect, reason, rule)
-    SELECT $1, $2, q.at, q.rid, q.caller, q.roles::text[], q.purpose, q.just, q.addr, q.ph,
-           d.cid, d.tname, d.path, d.fields::text[], d.cat, d.effect, d.reason, d.rule
-    FROM unnest($3::int[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[])
-           WITH ORDINALITY AS d(req, cid, tname, path, fields, cat, effect, reason, rule, n)
-    JOIN unnest($12::timestamptz[], $13::text[], $14::text[], $15::text[], $16::text[], $17::text[], $18::text[], $19::text[])
-           WITH ORDINALITY AS q(at, rid, caller, roles, purpose, just, addr, ph, n) ON q.n = d.req
+    SELECT $1, $2, q.at, q.rid, q.caller, q.roles, q.purpose, q.just, q.addr, q.ph,
+           d.c, d.t, d.p, d.f, d.g, d.e, d.r, d.u
+    FROM ROWS FROM (json_to_recordset($3::json) AS (q int, c text, t text, p text, f text[], g text, e text, r text, u text))
+           WITH ORDINALITY AS d(q, c, t, p, f, g, e, r, u, n)
+    JOIN json_to_recordset($4::json) AS q(n int, at timestamptz, rid text, caller text, roles text[], purpose text, just text, addr text, ph text)
+           ON q.n = d.q
     ORDER BY d.n
     RETURNING id)
   SELECT min(id)::text AS first, max(id)::text AS last FROM inserted`;
 
 /** The statement's parameters: request columns once per request, decision columns once per row. */
 function insertParams(batchId: string, loggedAt: Date, sets: readonly LogEntrySet[]): unknown[] {
-  const req: number[] = [];
-  const cid: (string | null)[] = [];
-  const tname: string[] = [];
-  const path: string[] = [];
-  const fields: string[] = [];
-  const cat: string[] = [];
-  const effect: string[] = [];
-  const reason: (string | null)[] = [];
-  const rule: (string | null)[] = [];
+  const rows: object[] = [];
   sets.forEach((s, i) => {
-    for (const d of s.records) {
-      req.push(i + 1);
-      cid.push(d.customerId);
-      tname.push(d.typeName);
-      path.push(d.recordPath);
-      fields.push(pgTextArray(d.fields));
-      cat.push(d.category);
-      effect.push(d.effect);
-      reason.push(d.reason);
-      rule.push(d.rule);
-    }
+    for (const d of s.records) rows.push({ q: i + 1, c: d.customerId, t: d.typeName, p: d.recordPath, f: d.fields, g: d.category, e: d.effect, r: d.reason, u: d.rule });
   });
-  const metas = sets.map((s) => s.meta);
-  return [
-    batchId, loggedAt, req, cid, tname, path, fields, cat, effect, reason, rule,
-    metas.map((m) => m.at), metas.map((m) => m.requestId), metas.map((m) => m.caller), metas.map((m) => pgTextArray(m.roles)),
-    metas.map((m) => m.purpose), metas.map((m) => m.justification), metas.map((m) => m.clientAddress), metas.map((m) => m.policyHash),
-  ];
+  const requests = sets.map(({ meta: m }, i) => ({
+    n: i + 1, at: m.at.toISOString(), rid: m.requestId, caller: m.caller, roles: m.roles, purpose: m.purpose, just: m.justification, addr: m.clientAddress, ph: m.policyHash,
+  }));
+  return [batchId, loggedAt, JSON.stringify(rows), JSON.stringify(requests)];
 }
 
 /** Writes one batch in its own transaction and returns its id, hash and place in the chain. */

@@ -45,13 +45,13 @@ export const CHAIN_LOCK = 7_246_531;
 
 /** `[at, requestId, ..., policyHash` (no closing bracket): the request's share of each row's line. */
 export function requestDigestPrefix(m: RequestMeta): string {
-  const json = JSON.stringify([m.at.toISOString(), m.requestId, m.caller, [...m.roles], m.purpose, m.justification, m.clientAddress, m.policyHash]);
+  const json = JSON.stringify([m.at.toISOString(), m.requestId, m.caller, m.roles, m.purpose, m.justification, m.clientAddress, m.policyHash]);
   return json.slice(0, -1);
 }
 
 /** `,customerId, ..., rule]`: one decision's share of its row's line. */
 export function decisionDigestSuffix(d: DecisionPart, fieldPath: string): string {
-  return ',' + JSON.stringify([d.customerId, d.typeName, fieldPath, [...d.fields], d.category, d.effect, d.reason, d.rule]).slice(1);
+  return ',' + JSON.stringify([d.customerId, d.typeName, fieldPath, d.fields, d.category, d.effect, d.reason, d.rule]).slice(1);
 }
 
 /** The exact text a row contributes to its batch hash. */
