@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import os from 'node:os';
-import { parseArgs } from 'node:util';
 import { SingleBar } from 'cli-progress';
 import { ConfigError, loadConfig } from '../config';
 import { log, setLogLevel } from '../log';
@@ -10,7 +9,7 @@ import type { EmbeddedCluster } from '../db/embedded-postgres';
 import { verifyChain, VerifyResult } from '../audit/verify-chain';
 import { pruneAccessLog, PruneRefused, PruneResult } from '../audit/prune';
 import type { Duration } from '../policy/pack.types';
-import { HelpRequested, runCli, startupExitCode, stopCluster, UsageError } from './run-cli';
+import { parseCommandLine, runCli, startupExitCode, stopCluster, UsageError } from './run-cli';
 export { UsageError };
 
 /**
@@ -37,31 +36,20 @@ const defaultBy = () => `${os.userInfo().username}@${os.hostname()}`;
 /** Parses and validates the command line. */
 export function parseAuditArgs(argv: string[]): AuditArgs {
   const options = { before: { type: 'string' }, by: { type: 'string' }, help: { type: 'boolean' } } as const;
-  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof options; strict: true; allowPositionals: true }>>;
-  try {
-    parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
-  const { values, positionals } = parsed;
-  if (values.help) throw new HelpRequested();
-  if (positionals.length !== 1) throw new UsageError(positionals.length ? `one command expected, got "${positionals.join(' ')}"` : 'a command is required: verify or prune');
-  const [command] = positionals;
+  const { command, values } = parseCommandLine(argv, options, ['verify', 'prune']);
   if (command === 'verify') {
     if (values.before !== undefined || values.by !== undefined) throw new UsageError('verify takes no options');
     return { command };
   }
-  if (command === 'prune') {
-    if (values.before === undefined) throw new UsageError('prune needs --before YYYY-MM-DD');
-    const before = new Date(`${values.before}T00:00:00Z`);
-    if (!/^\d{4}-\d{2}-\d{2}$/.test(values.before) || Number.isNaN(before.getTime()) || before.toISOString().slice(0, 10) !== values.before) {
-      throw new UsageError(`--before must be a date YYYY-MM-DD, got "${values.before}"`);
-    }
-    const by = values.by ?? defaultBy();
-    if (!by.trim()) throw new UsageError('--by must not be empty');
-    return { command, before, by };
+  // prune (parseCommandLine accepts only the two)
+  if (values.before === undefined) throw new UsageError('prune needs --before YYYY-MM-DD');
+  const before = new Date(`${values.before}T00:00:00Z`);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(values.before) || Number.isNaN(before.getTime()) || before.toISOString().slice(0, 10) !== values.before) {
+    throw new UsageError(`--before must be a date YYYY-MM-DD, got "${values.before}"`);
   }
-  throw new UsageError(`unknown command "${command}": verify or prune`);
+  const by = values.by ?? defaultBy();
+  if (!by.trim()) throw new UsageError('--by must not be empty');
+  return { command: 'prune', before, by };
 }
 
 export function describeVerify(r: VerifyResult): string {

@@ -1,12 +1,11 @@
 import 'reflect-metadata';
-import { parseArgs } from 'node:util';
 import { ConfigError, loadConfig } from '../config';
 import { log, setLogLevel } from '../log';
 import { loadPack, PackError } from '../policy/load-pack';
 import { closeStores, openStores, resolveDatabaseUrls, Stores } from '../stores/open-stores';
 import type { EmbeddedCluster } from '../db/embedded-postgres';
 import { DEFAULT_SWEEP_BATCH, describeSweep, runRetentionSweep } from '../rights/retention-sweep';
-import { HelpRequested, runCli, startupExitCode, stopCluster, UsageError } from './run-cli';
+import { parseCommandLine, runCli, startupExitCode, stopCluster, UsageError } from './run-cli';
 export { UsageError };
 
 /**
@@ -36,16 +35,7 @@ export function parseRetentionArgs(argv: string[]): RetentionArgs {
   const options = {
     'dry-run': { type: 'boolean' }, batch: { type: 'string' }, now: { type: 'string' }, json: { type: 'boolean' }, help: { type: 'boolean' },
   } as const;
-  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: typeof options; strict: true; allowPositionals: true }>>;
-  try {
-    parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
-  } catch (err) {
-    throw new UsageError(err instanceof Error ? err.message : String(err));
-  }
-  const { values, positionals } = parsed;
-  if (values.help) throw new HelpRequested();
-  if (positionals.length !== 1) throw new UsageError(positionals.length ? `one command expected, got "${positionals.join(' ')}"` : 'a command is required: sweep');
-  if (positionals[0] !== 'sweep') throw new UsageError(`unknown command "${positionals[0]}": sweep`);
+  const { values } = parseCommandLine(argv, options, ['sweep']);
   let batch = DEFAULT_SWEEP_BATCH;
   if (values.batch !== undefined) {
     if (!/^\d+$/.test(values.batch) || Number(values.batch) < 1 || Number(values.batch) > 100_000) throw new UsageError(`--batch must be an integer from 1 to 100000, got "${values.batch}"`);

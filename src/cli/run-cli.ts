@@ -1,3 +1,4 @@
+import { parseArgs, ParseArgsConfig } from 'node:util';
 import type { EmbeddedCluster } from '../db/embedded-postgres';
 import { ConfigError } from '../config';
 import { PackError } from '../policy/load-pack';
@@ -44,4 +45,26 @@ export function startupExitCode(name: string, usage: string, err: unknown): numb
     return 2;
   }
   throw err;
+}
+
+type Options = NonNullable<ParseArgsConfig['options']>;
+
+/**
+ * The command line of a CLI that runs one command (`audit verify`, `retention sweep`): options
+ * parsed strictly, `--help` as HelpRequested, exactly one of `commands`; anything else is a
+ * UsageError naming what was expected.
+ */
+export function parseCommandLine<O extends Options>(argv: string[], options: O, commands: readonly string[]) {
+  let parsed: ReturnType<typeof parseArgs<{ args: string[]; options: O; strict: true; allowPositionals: true }>>;
+  try {
+    parsed = parseArgs({ args: argv, options, strict: true, allowPositionals: true });
+  } catch (err) {
+    throw new UsageError(err instanceof Error ? err.message : String(err));
+  }
+  const { values, positionals } = parsed;
+  if ((values as { help?: unknown }).help) throw new HelpRequested();
+  const expected = commands.join(' or ');
+  if (positionals.length !== 1) throw new UsageError(positionals.length ? `one command expected, got "${positionals.join(' ')}"` : `a command is required: ${expected}`);
+  if (!commands.includes(positionals[0])) throw new UsageError(`unknown command "${positionals[0]}": ${expected}`);
+  return { command: positionals[0], values };
 }

@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import request from 'supertest';
 import Ajv2020 from 'ajv/dist/2020';
 import { TestGateway } from '../support/gateway';
-import { expectedDocumentOf, exportUrl, fieldCategories, ROOT, startExportGateway, STRUCTURAL } from '../support/subject-export';
+import { expectedDocumentOf, exportUrl, fieldCategories, ROOT, exportSuite, STRUCTURAL } from '../support/subject-export';
 import { loadPack } from '../../src/policy/load-pack';
 import { openSubjectExport, TABLES } from '../../src/rights/export/collect';
 import { JsonRenderer } from '../../src/rights/export/render-json';
@@ -21,13 +20,7 @@ let gw: TestGateway;
 let subject: { id: string; name: string };
 let dpoToken: string;
 
-beforeAll(async () => {
-  ({ gw, subject, dpoToken } = await startExportGateway());
-});
-afterAll(() => gw?.close());
-
-const get = (url: string, headers: Record<string, string>) => request(gw.gateway.server).get(url).set(headers);
-const dpo = (extra: Record<string, string> = {}) => ({ authorization: `Bearer ${dpoToken}`, 'x-purpose': 'data_subject_request', ...extra });
+const { get, dpo } = exportSuite((e) => ({ gw, subject, dpoToken } = e));
 const expectedDocument = (customerId: string, generatedAt: string, excludeRequestId: string | null) => expectedDocumentOf(gw, customerId, generatedAt, excludeRequestId);
 
 // ---------------------------------------------------------------------------------------------

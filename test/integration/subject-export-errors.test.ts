@@ -1,6 +1,6 @@
 import request from 'supertest';
 import { TestGateway } from '../support/gateway';
-import { exportUrl, startExportGateway } from '../support/subject-export';
+import { exportUrl, exportSuite } from '../support/subject-export';
 
 /**
  * The right-to-access export (GET /subjects/{id}/export, GraphQL subjectExport), refused: whole
@@ -11,13 +11,7 @@ let gw: TestGateway;
 let subject: { id: string; name: string };
 let dpoToken: string;
 
-beforeAll(async () => {
-  ({ gw, subject, dpoToken } = await startExportGateway());
-});
-afterAll(() => gw?.close());
-
-const get = (url: string, headers: Record<string, string>) => request(gw.gateway.server).get(url).set(headers);
-const dpo = (extra: Record<string, string> = {}) => ({ authorization: `Bearer ${dpoToken}`, 'x-purpose': 'data_subject_request', ...extra });
+const { get, dpo } = exportSuite((e) => ({ gw, subject, dpoToken } = e));
 
 // ---------------------------------------------------------------------------------------------
 // Refusals: whole responses, nothing exported, nothing logged

@@ -1,9 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { AddressInfo } from 'node:net';
-import request from 'supertest';
 import { TestGateway } from '../support/gateway';
-import { exportUrl, ROOT, startExportGateway } from '../support/subject-export';
+import { exportUrl, ROOT, exportSuite } from '../support/subject-export';
 import { insertPerson } from '../fixtures/pack-scenarios';
 
 /**
@@ -18,13 +17,7 @@ let gw: TestGateway;
 let subject: { id: string; name: string };
 let dpoToken: string;
 
-beforeAll(async () => {
-  ({ gw, subject, dpoToken } = await startExportGateway());
-});
-afterAll(() => gw?.close());
-
-const get = (url: string, headers: Record<string, string>) => request(gw.gateway.server).get(url).set(headers);
-const dpo = (extra: Record<string, string> = {}) => ({ authorization: `Bearer ${dpoToken}`, 'x-purpose': 'data_subject_request', ...extra });
+const { get, dpo } = exportSuite((e) => ({ gw, subject, dpoToken } = e));
 
 // ---------------------------------------------------------------------------------------------
 // HTML

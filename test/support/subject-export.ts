@@ -3,6 +3,7 @@ import path from 'node:path';
 import { createHash } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import { GraphQLObjectType } from 'graphql';
+import request from 'supertest';
 import { startTestGateway, TestGateway } from './gateway';
 import { loadSubjects } from '../../src/stores/demo/loader';
 import { buildBareSchema } from '../../src/graphql/schema';
@@ -194,6 +195,23 @@ export async function expectedDocumentOf(gw: TestGateway, customerId: string, ge
 export const exportUrl = (id: string, query = '') => `/subjects/${id}/export${query}`;
 
 export interface ExportGateway { gw: TestGateway; subject: { id: string; name: string }; dpoToken: string }
+
+/**
+ * One export test file's gateway: started before its tests (handed to `ready`), closed after.
+ * `get` sends a GET to it; `dpo` is the DPO console's headers for an access request.
+ */
+export function exportSuite(ready: (e: ExportGateway) => void) {
+  let current: ExportGateway | undefined;
+  beforeAll(async () => {
+    current = await startExportGateway();
+    ready(current);
+  });
+  afterAll(() => current?.gw.close());
+  return {
+    get: (url: string, headers: Record<string, string>) => request(current!.gw.gateway.server).get(url).set(headers),
+    dpo: (extra: Record<string, string> = {}) => ({ authorization: `Bearer ${current!.dpoToken}`, 'x-purpose': 'data_subject_request', ...extra }),
+  };
+}
 
 /** A gateway over fresh databases holding the demo subjects; `subject` holds the most kinds of data, some history, and was read by services. */
 export async function startExportGateway(): Promise<ExportGateway> {
