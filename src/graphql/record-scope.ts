@@ -55,8 +55,9 @@ function withScope(ctx: GatewayContext, row: ScopedRow, root: string, prefix: st
 /**
  * Scopes what a record-returning field resolved to (one record or a list). Below a record, the
  * path continues its parent's; elsewhere (root fields) the record's own path is its customer's
- * place. Nested lists drop the records past retention first (see dropExpired). A list is
- * returned as a new array: DataLoader hands the same one to every alias of the field.
+ * place. Nested lists drop the records past retention first (see dropExpired). A list whose
+ * rows had to be copied is returned as a new array, never changed in place: DataLoader hands the
+ * same one to every alias of the field.
  */
 export function scopeRecords(ctx: GatewayContext, parent: unknown, value: unknown, typeName: string, typeCategories: readonly string[], info: GraphQLResolveInfo): unknown {
   if (value === null || value === undefined) return value;
@@ -66,14 +67,15 @@ export function scopeRecords(ctx: GatewayContext, parent: unknown, value: unknow
     return outer ? withScope(ctx, value as ScopedRow, outer.root, `${outer.prefix}${key}.`, outer) : withScope(ctx, value as ScopedRow, responsePathAsArray(info.path).join('.'), '', outer);
   }
   const rows = outer ? dropExpired(ctx, typeName, typeCategories, value as ScopedRow[], outer, key) : (value as (ScopedRow | null)[]);
-  const scoped = new Array<ScopedRow | null>(rows.length);
   const base = outer ? `${outer.prefix}${key}.` : `${responsePathAsArray(info.path).join('.')}.`;
+  let scoped: (ScopedRow | null)[] | null = null; // made only when a row had to be copied
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i];
-    if (row === null || row === undefined) scoped[i] = null;
-    else scoped[i] = outer ? withScope(ctx, row, outer.root, `${base}${i}.`, outer) : withScope(ctx, row, `${base}${i}`, '', outer);
+    if (row === null || row === undefined) continue;
+    const done = outer ? withScope(ctx, row, outer.root, `${base}${i}.`, outer) : withScope(ctx, row, `${base}${i}`, '', outer);
+    if (done !== row) (scoped ??= rows.slice())[i] = done;
   }
-  return scoped;
+  return scoped ?? rows;
 }
 
 /**

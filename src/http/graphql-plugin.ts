@@ -152,7 +152,7 @@ export function gatewayPlugin(schema: GraphQLSchema, metrics: Metrics, logWriter
           let outcome = errors.length ? 'error' : ctx.denials.length ? 'refused' : 'ok';
           const unavailable = body?.kind === 'single' ? unavailableError(rc) : null;
           // Denied fields are null in the data; their errors join the response's (denial-error.ts).
-          if (!unavailable && ctx.denials.length && body?.kind === 'single') body.singleResult.errors = [...(body.singleResult.errors ?? []), ...ctx.denials];
+          if (!unavailable && ctx.denials.length && body?.kind === 'single') body.singleResult.errors = body.singleResult.errors ? [...body.singleResult.errors, ...ctx.denials] : ctx.denials;
           if (unavailable && body?.kind === 'single') {
             // Fail closed: no data (what resolved before the failure is dropped), one coded error.
             const data = body.singleResult.data;
