@@ -1,6 +1,6 @@
 import { startTestGateway, TestGateway } from '../../support/gateway';
 import {
-  accessLog, ask, bornYearsAgo, consent, denied, erase, EVENT_FIELDS, eventView, expectResponse, insertPerson, iso, object, storedEvents,
+  accessLog, ask, bornYearsAgo, consent, denied, erase, EVENT_FIELDS, eventView, expectResponse, insertPerson, iso, object, rootError, storedEvents,
   YEAR_DAYS,
 } from '../../fixtures/pack-scenarios';
 
@@ -122,6 +122,18 @@ describe('8 children: the notice\'s age is 16 (minors.age 16)', () => {
         refused(['customers', 2, 'emails', 0, 'address'], 'contact.email'),
       ],
     });
+    // A denial next to another field's error: both reported, the denial after it (README).
+    const mixed = `query($ids: [ID!]!) { ok: customers(ids: $ids) { firstName } bad: customer(id: "not an id!") { firstName } }`;
+    const m = await ask(gw, 'marketing-service', 'marketing_communications', mixed, { ids: [fifteen.id] });
+    expectResponse(m, 400, {
+      data: { ok: [{ firstName: null }], bad: null },
+      errors: [
+        rootError(mixed, 'bad', 'BAD_USER_INPUT', 'ids[0] is not a customer id'),
+        denied(mixed, ['ok', 0, 'firstName'], 'GUARDIAN_CONSENT_REQUIRED', 'identity.name', 'minors.age'),
+      ],
+    });
+    expect((m.body as { errors: { extensions: { code: string } }[] }).errors.map((e) => e.extensions.code)).toEqual(['BAD_USER_INPUT', 'FORBIDDEN_BY_POLICY']);
+
     expect(await accessLog(gw, t, 'customer_id, effect, reason, field_path, fields')).toEqual([
       { customer_id: fifteen.id, effect: 'DENY', reason: 'GUARDIAN_CONSENT_REQUIRED', field_path: 'customers.0', fields: ['emails.0.address', 'mail.0.address'] },
       { customer_id: fifteen.id, effect: 'DENY', reason: 'GUARDIAN_CONSENT_REQUIRED', field_path: 'customers.0', fields: ['firstName'] },
