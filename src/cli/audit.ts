@@ -2,14 +2,12 @@ import 'reflect-metadata';
 import os from 'node:os';
 import { SingleBar } from 'cli-progress';
 import { ConfigError, loadConfig } from '../config';
-import { log, setLogLevel } from '../log';
+import { setLogLevel } from '../log';
 import { loadPack, PackError } from '../policy/load-pack';
-import { closeStores, openStores, resolveDatabaseUrls, Stores } from '../stores/open-stores';
-import type { EmbeddedCluster } from '../db/embedded-postgres';
 import { verifyChain, VerifyResult } from '../audit/verify-chain';
 import { pruneAccessLog, PruneRefused, PruneResult } from '../audit/prune';
 import type { Duration } from '../policy/pack.types';
-import { parseCommandLine, runCli, startupExitCode, stopCluster, UsageError } from './run-cli';
+import { parseCommandLine, runCli, startupExitCode, UsageError, withStores } from './run-cli';
 export { UsageError };
 
 /**
@@ -97,13 +95,7 @@ async function main(argv: string[]): Promise<number> {
     }
   }
 
-  let cluster: EmbeddedCluster | null = null;
-  let stores: Stores | null = null;
-  try {
-    const resolved = await resolveDatabaseUrls(config);
-    cluster = resolved.cluster;
-    stores = await openStores(resolved.urls, { migrate: true });
-
+  return withStores(config, `audit ${args.command}`, async (stores) => {
     if (args.command === 'verify') {
       const bar = new SingleBar({
         stream: process.stderr,
@@ -140,18 +132,11 @@ async function main(argv: string[]): Promise<number> {
       );
     }
     return 0;
-  } catch (err) {
-    if (err instanceof PruneRefused) {
-      process.stderr.write(`audit: ${err.message}\n`);
-      return 1;
-    }
-    // Messages only: a query error's parameters may be personal data.
-    log.error(`audit ${args.command} failed`, { error: err instanceof Error ? err.message : String(err) });
+  }, (err) => {
+    if (!(err instanceof PruneRefused)) return null;
+    process.stderr.write(`audit: ${err.message}\n`);
     return 1;
-  } finally {
-    if (stores) await closeStores(stores).catch(() => undefined);
-    if (cluster) await stopCluster(cluster).catch(() => undefined);
-  }
+  });
 }
 
 if (require.main === module) runCli('audit', main);

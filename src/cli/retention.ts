@@ -2,10 +2,8 @@ import 'reflect-metadata';
 import { ConfigError, loadConfig } from '../config';
 import { log, setLogLevel } from '../log';
 import { loadPack, PackError } from '../policy/load-pack';
-import { closeStores, openStores, resolveDatabaseUrls, Stores } from '../stores/open-stores';
-import type { EmbeddedCluster } from '../db/embedded-postgres';
 import { DEFAULT_SWEEP_BATCH, describeSweep, runRetentionSweep } from '../rights/retention-sweep';
-import { parseCommandLine, runCli, startupExitCode, stopCluster, UsageError } from './run-cli';
+import { parseCommandLine, runCli, startupExitCode, UsageError, withStores } from './run-cli';
 export { UsageError };
 
 /**
@@ -64,12 +62,7 @@ async function main(argv: string[]): Promise<number> {
   }
   setLogLevel(config.logLevel);
 
-  let cluster: EmbeddedCluster | null = null;
-  let stores: Stores | null = null;
-  try {
-    const resolved = await resolveDatabaseUrls(config);
-    cluster = resolved.cluster;
-    stores = await openStores(resolved.urls, { migrate: true });
+  return withStores(config, 'retention sweep', async (stores) => {
     const report = await runRetentionSweep(stores, pack, {
       now: args.now ?? new Date(), dryRun: args.dryRun, batchSize: args.batch,
       onProgress: ({ table, action, rows }) => log.debug('retention batch', { table, action, rows }),
@@ -78,14 +71,7 @@ async function main(argv: string[]): Promise<number> {
     if (args.json) process.stdout.write(`${JSON.stringify(report)}\n`);
     else for (const line of describeSweep(report)) process.stdout.write(`${line}\n`);
     return 0;
-  } catch (err) {
-    // Messages only: a query error's parameters may be personal data.
-    log.error('retention sweep failed', { error: err instanceof Error ? err.message : String(err) });
-    return 1;
-  } finally {
-    if (stores) await closeStores(stores).catch(() => undefined);
-    if (cluster) await stopCluster(cluster).catch(() => undefined);
-  }
+  });
 }
 
 if (require.main === module) runCli('retention', main);

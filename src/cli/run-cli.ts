@@ -1,6 +1,7 @@
 import { parseArgs, ParseArgsConfig } from 'node:util';
 import type { EmbeddedCluster } from '../db/embedded-postgres';
-import { ConfigError } from '../config';
+import { Config, ConfigError } from '../config';
+import { closeStores, openStores, resolveDatabaseUrls, Stores } from '../stores/open-stores';
 import { PackError } from '../policy/load-pack';
 import { log } from '../log';
 
@@ -13,6 +14,31 @@ export async function stopCluster(cluster: EmbeddedCluster): Promise<void> {
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([cluster.stop(), new Promise<void>((resolve) => (timer = setTimeout(resolve, 10_000)))]);
   clearTimeout(timer);
+}
+
+/**
+ * Runs `work` on the migrated stores (starting the embedded PostgreSQL when no URL is
+ * configured), then closes them and stops the cluster whatever happened. A failure is logged by
+ * its message only (a query error's parameters may be personal data) as "`what` failed" and
+ * exits 1, unless `expected` gives it an exit code of its own.
+ */
+export async function withStores(config: Config, what: string, work: (stores: Stores) => Promise<number>, expected?: (err: unknown) => number | null): Promise<number> {
+  let cluster: EmbeddedCluster | null = null;
+  let stores: Stores | null = null;
+  try {
+    const resolved = await resolveDatabaseUrls(config);
+    cluster = resolved.cluster;
+    stores = await openStores(resolved.urls, { migrate: true });
+    return await work(stores);
+  } catch (err) {
+    const code = expected?.(err);
+    if (code !== undefined && code !== null) return code;
+    log.error(`${what} failed`, { error: err instanceof Error ? err.message : String(err) });
+    return 1;
+  } finally {
+    if (stores) await closeStores(stores).catch(() => undefined);
+    if (cluster) await stopCluster(cluster).catch(() => undefined);
+  }
 }
 
 export function runCli(name: string, main: (argv: string[]) => Promise<number>): void {
