@@ -2,6 +2,7 @@ import { DataSource } from 'typeorm';
 import { DecisionRecord } from './decision-record';
 import { batchHashOfLines, CHAIN_LOCK, GENESIS_HASH, RequestMeta, requestDigestLines } from './chain';
 import { ensurePartitions } from './partitions';
+import { DecisionRow, decisionRows } from './decision-rows';
 
 /**
  * One access-log batch, written in one transaction: the rows of every request in it, then the
@@ -15,8 +16,10 @@ import { ensurePartitions } from './partitions';
  * commit together or not at all. first_row_id and last_row_id are the batch's lowest and highest
  * row id: with batches overlapping, another batch's rows may have ids between them.
  *
- * Values shared by a request's rows (time, caller, roles, purpose, ...) travel once per request
- * and are joined to the rows in the INSERT; only the decision itself travels per row.
+ * A request's decision records (one per customer place, category and decision) are stored as one
+ * row per customer place and decision (decision-rows.ts). Values shared by a request's rows (time,
+ * caller, roles, purpose, ...) travel once per request and are joined to the rows in the INSERT;
+ * only the decision itself travels per row.
  */
 export interface LogEntrySet {
   meta: RequestMeta;
@@ -39,11 +42,11 @@ export interface WrittenBatch {
 const INSERT_ROWS = `
   WITH inserted AS (
     INSERT INTO access_log (batch_id, logged_at, at, request_id, caller, roles, purpose, justification, client_address, policy_hash,
-                            customer_id, type_name, field_path, fields, category, effect, reason, rule)
+                            customer_id, field_path, effect, reason, rule, categories, category_types, category_field_ends, fields)
     SELECT $1, $2, q.at, q.rid, q.caller, q.roles, q.purpose, q.just, q.addr, q.ph,
-           d.c, d.t, d.p, d.f, d.g, d.e, d.r, d.u
-    FROM ROWS FROM (json_to_recordset($3::json) AS (q int, c text, t text, p text, f text[], g text, e text, r text, u text))
-           WITH ORDINALITY AS d(q, c, t, p, f, g, e, r, u, n)
+           d.c, d.p, d.e, d.r, d.u, d.g, d.t, d.x, d.f
+    FROM ROWS FROM (json_to_recordset($3::json) AS (q int, c text, p text, e text, r text, u text, g text[], t text[], x int[], f text[]))
+           WITH ORDINALITY AS d(q, c, p, e, r, u, g, t, x, f, n)
     JOIN json_to_recordset($4::json) AS q(n int, at timestamptz, rid text, caller text, roles text[], purpose text, just text, addr text, ph text)
            ON q.n = d.q
     ORDER BY d.n
@@ -51,10 +54,12 @@ const INSERT_ROWS = `
   SELECT min(id)::text AS first, max(id)::text AS last FROM inserted`;
 
 /** The statement's parameters: request columns once per request, decision columns once per row. */
-function insertParams(batchId: string, loggedAt: Date, sets: readonly LogEntrySet[]): unknown[] {
+function insertParams(batchId: string, loggedAt: Date, sets: readonly LogEntrySet[], rowsOf: readonly DecisionRow[][]): unknown[] {
   const rows: object[] = [];
-  sets.forEach((s, i) => {
-    for (const d of s.records) rows.push({ q: i + 1, c: d.customerId, t: d.typeName, p: d.recordPath, f: d.fields, g: d.category, e: d.effect, r: d.reason, u: d.rule });
+  rowsOf.forEach((set, i) => {
+    for (const d of set) {
+      rows.push({ q: i + 1, c: d.customerId, p: d.fieldPath, e: d.effect, r: d.reason, u: d.rule, g: d.categories, t: d.categoryTypes, x: d.categoryFieldEnds, f: d.fields });
+    }
   });
   const requests = sets.map(({ meta: m }, i) => ({
     n: i + 1, at: m.at.toISOString(), rid: m.requestId, caller: m.caller, roles: m.roles, purpose: m.purpose, just: m.justification, addr: m.clientAddress, ph: m.policyHash,
@@ -66,12 +71,13 @@ function insertParams(batchId: string, loggedAt: Date, sets: readonly LogEntrySe
 export async function writeBatch(ds: DataSource, sets: readonly LogEntrySet[]): Promise<WrittenBatch> {
   const loggedAt = new Date();
   await ensurePartitions(ds, loggedAt);
-  // Rendered before the transaction: under the chain lock only the hashing itself is left.
-  const lines = sets.map((s) => requestDigestLines(s.meta, s.records));
-  const rowCount = sets.reduce((n, s) => n + s.records.length, 0);
+  // Grouped and rendered before the transaction: under the chain lock only the hashing itself is left.
+  const rowsOf = sets.map((s) => decisionRows(s.records));
+  const lines = sets.map((s, i) => requestDigestLines(s.meta, rowsOf[i]));
+  const rowCount = rowsOf.reduce((n, rows) => n + rows.length, 0);
   return ds.transaction(async (m) => {
     const [{ id: batchId }] = await m.query(`SELECT nextval(pg_get_serial_sequence('access_log_batches', 'id'))::text AS id`);
-    const [{ first, last }] = await m.query(INSERT_ROWS, insertParams(batchId, loggedAt, sets));
+    const [{ first, last }] = await m.query(INSERT_ROWS, insertParams(batchId, loggedAt, sets, rowsOf));
     await m.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
     const [head] = await m.query('SELECT hash, chain_seq::text AS seq FROM access_log_batches ORDER BY chain_seq DESC LIMIT 1');
     const prevHash: string = head?.hash ?? GENESIS_HASH;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DecisionRecord } from './decision-record';
+import { DecisionRow } from './decision-rows';
 
 /**
  * The access log's hash chain: what a batch's hash covers, byte for byte. The writer
@@ -10,7 +10,7 @@ import { DecisionRecord } from './decision-record';
  * elements are the request's and the same for every row of a request, so the writer renders them
  * once per request (`requestDigestPrefix`) and only the decision part per row
  * (`decisionDigestSuffix`); joined, they are exactly `JSON.stringify` of the whole array, which is
- * how verify rebuilds a stored row (`rowDigestInput`).
+ * how verify rebuilds a stored row (`rowDigestInput`, in the format the row was written in).
  */
 export interface RequestMeta {
   requestId: string;
@@ -23,20 +23,26 @@ export interface RequestMeta {
   at: Date;
 }
 
-/** One access-log row: the request's metadata and one decision. */
+/**
+ * One stored access-log row, as verify reads it back: the request's metadata and one decision.
+ * Rows written since migration AccessLogDecisionRows hold every category the decision covered
+ * (`categories`, `categoryTypes`, `categoryFieldEnds`; `typeName` and `category` null); rows
+ * written before hold one (`typeName`, `category`; the arrays null). Each is hashed in the format
+ * it was written in.
+ */
 export interface LogRow extends RequestMeta {
   customerId: string | null;
-  typeName: string;
   fieldPath: string;
   fields: readonly string[];
-  category: string;
   effect: string;
   reason: string | null;
   rule: string | null;
+  typeName: string | null;
+  category: string | null;
+  categories: readonly string[] | null;
+  categoryTypes: readonly string[] | null;
+  categoryFieldEnds: readonly number[] | null;
 }
-
-/** The decision part of a row but its path: the writer holds DecisionRecords, verify reads LogRows back. */
-type DecisionPart = Pick<LogRow, 'customerId' | 'typeName' | 'fields' | 'category' | 'effect' | 'reason' | 'rule'>;
 
 export const GENESIS_HASH = '0'.repeat(64);
 
@@ -49,22 +55,34 @@ export function requestDigestPrefix(m: RequestMeta): string {
   return json.slice(0, -1);
 }
 
-/** `,customerId, ..., rule]`: one decision's share of its row's line. */
-export function decisionDigestSuffix(d: DecisionPart, fieldPath: string): string {
-  return ',' + JSON.stringify([d.customerId, d.typeName, fieldPath, d.fields, d.category, d.effect, d.reason, d.rule]).slice(1);
+/**
+ * `,"v2",customerId, ..., fields]`: one row's share of its line. "v2" marks the one-row-per-decision
+ * format, so no row of one format can hash like a row of the other.
+ */
+export function decisionDigestSuffix(d: DecisionRow): string {
+  return ',' + JSON.stringify(['v2', d.customerId, d.fieldPath, d.effect, d.reason, d.rule, d.categories, d.categoryTypes, d.categoryFieldEnds, d.fields]).slice(1);
 }
 
-/** The exact text a row contributes to its batch hash. */
+/** `,customerId, ..., rule]`: a row written before AccessLogDecisionRows, one category. */
+function singleCategorySuffix(r: LogRow): string {
+  return ',' + JSON.stringify([r.customerId, r.typeName, r.fieldPath, r.fields, r.category, r.effect, r.reason, r.rule]).slice(1);
+}
+
+/** The exact text a stored row contributes to its batch hash. */
 export function rowDigestInput(r: LogRow): string {
-  return requestDigestPrefix(r) + decisionDigestSuffix(r, r.fieldPath);
+  if (r.categories === null) return requestDigestPrefix(r) + singleCategorySuffix(r);
+  return requestDigestPrefix(r) + decisionDigestSuffix({
+    customerId: r.customerId, fieldPath: r.fieldPath, effect: r.effect, reason: r.reason, rule: r.rule,
+    categories: r.categories as string[], categoryTypes: r.categoryTypes as string[], categoryFieldEnds: r.categoryFieldEnds as number[], fields: r.fields as string[],
+  });
 }
 
-/** The lines of a request's decisions, each ending in a newline, ready to be hashed. */
-export function requestDigestLines(meta: RequestMeta, records: readonly DecisionRecord[]): string {
+/** The lines of a request's rows, each ending in a newline, ready to be hashed. */
+export function requestDigestLines(meta: RequestMeta, rows: readonly DecisionRow[]): string {
   const prefix = requestDigestPrefix(meta);
   let out = '';
-  for (const d of records) {
-    out += prefix + decisionDigestSuffix(d, d.recordPath) + '\n';
+  for (const d of rows) {
+    out += prefix + decisionDigestSuffix(d) + '\n';
   }
   return out;
 }

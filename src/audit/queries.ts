@@ -2,16 +2,21 @@ import { DataSource } from 'typeorm';
 import { GatewayError } from '../errors';
 import { DecisionRecord } from './decision-record';
 import { CUSTOMER_ID } from '../rights/customer-state.service';
+import { TAXONOMY } from '../policy/taxonomy';
 
 /**
  * Reading the access log, for security teams (GraphQL `accessLog` / `accessStats`, GET
- * /audit/export) and the benchmark. Pure SQL over the partitioned `access_log` table; every
+ * /audit/export) and the benchmark. Pure SQL over the view `access_log_entries`: the partitioned
+ * `access_log` holds one row per decision with the categories it covered, the view one entry per
+ * (row, category), which is what these read and count (migration AccessLogDecisionRows). Every
  * value is a bind parameter, never text in the statement.
  *
  * Filters (all optional, all combinable, AND-ed):
  *  - customerId, caller, purpose, effect, reason: equality;
  *  - category: the category or any of its children (`contact` matches `contact` and
- *    `contact.email`, never `contactless`);
+ *    `contact.email`, never `contactless`). Rows are found through the GIN index on their
+ *    categories, asked for the category and its children in the taxonomy (which only ever grows);
+ *    entries are then matched by name;
  *  - field: a field name (`address`: any entry that covered a field of that name, at any depth:
  *    `address`, `emails.0.address`) or the `Type.field` form (`Email.address`: the same, and the
  *    entry's `type_name` is `Email`; each category belongs to one type in the schema);
@@ -134,14 +139,17 @@ export function validateFilter(filter: Readonly<Record<string, unknown>> | null 
   return out;
 }
 
+/** The category and its children in the taxonomy: a row holding any of them may hold a matching entry. */
+function categoryAndChildren(category: string): string[] {
+  return [category, ...Object.keys(TAXONOMY).filter((c) => c.startsWith(`${category}.`))];
+}
+
 /**
- * WHERE conditions for a validated filter; pushes the values onto `params`. `categoryHasChildren`
- * (from `probeCategory`) chooses the category test: plain equality when no entry has a child of
- * the category (a leaf: the (category, at) index then returns entries already newest first), or
- * the byte-order range [category, category + '/'), which holds the category and every
- * `category.` child, plus the exact test.
+ * WHERE conditions on access_log_entries for a validated filter; pushes the values onto `params`.
+ * Conditions on a row's columns (customer, caller, purpose, effect, reason, time, its categories)
+ * reach the table and its indexes; category and field are then checked per entry.
  */
-function conditions(f: AccessLogFilter, params: unknown[], categoryHasChildren: boolean): string[] {
+function conditions(f: AccessLogFilter, params: unknown[]): string[] {
   const p = (v: unknown) => {
     params.push(v);
     return `$${params.length}`;
@@ -150,10 +158,8 @@ function conditions(f: AccessLogFilter, params: unknown[], categoryHasChildren: 
   if (f.customerId !== undefined) c.push(`customer_id = ${p(f.customerId)}`);
   if (f.caller !== undefined) c.push(`caller = ${p(f.caller)}`);
   if (f.purpose !== undefined) c.push(`purpose = ${p(f.purpose)}`);
-  if (f.category !== undefined && !categoryHasChildren) c.push(`category COLLATE "C" = ${p(f.category)}`);
-  if (f.category !== undefined && categoryHasChildren) {
-    const self = p(f.category);
-    c.push(`category COLLATE "C" >= ${self} AND category COLLATE "C" < ${p(`${f.category}/`)}`, `(category = ${self} OR starts_with(category, ${p(`${f.category}.`)}))`);
+  if (f.category !== undefined) {
+    c.push(`row_categories && ${p(categoryAndChildren(f.category))}::text[]`, `(category = ${p(f.category)} OR starts_with(category, ${p(`${f.category}.`)}))`);
   }
   if (f.field !== undefined) {
     // `fields` holds paths relative to the customer (`firstName`, `emails.0.address`, and
@@ -161,7 +167,7 @@ function conditions(f: AccessLogFilter, params: unknown[], categoryHasChildren: 
     const dot = f.field.indexOf('.');
     const name = dot >= 0 ? f.field.slice(dot + 1) : f.field;
     if (dot >= 0) c.push(`type_name = ${p(f.field.slice(0, dot))}`);
-    c.push(`EXISTS (SELECT 1 FROM unnest(l.fields) AS f(path)
+    c.push(`EXISTS (SELECT 1 FROM unnest(fields) AS f(path)
       WHERE split_part(f.path, '[', 1) = ${p(name)} OR right(split_part(f.path, '[', 1), ${p(name.length + 1)}) = ${p(`.${name}`)})`);
   }
   if (f.effect !== undefined) c.push(`effect = ${p(f.effect)}`);
@@ -171,24 +177,26 @@ function conditions(f: AccessLogFilter, params: unknown[], categoryHasChildren: 
   return c;
 }
 
-/* Cursors: base64url of `<at with microseconds, UTC>|<id>`, both as PostgreSQL prints them. */
-const CURSOR_TEXT = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)\|(\d{1,19})$/;
+/* Cursors: base64url of `<at with microseconds, UTC>|<row id>|<part>`, as PostgreSQL prints them. */
+const CURSOR_TEXT = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z)\|(\d{1,19})\|(\d{1,9})$/;
 
-export function encodeCursor(atText: string, id: string): string {
-  return Buffer.from(`${atText}|${id}`, 'utf8').toString('base64url');
+export interface Position { at: string; id: string; part: number }
+
+export function encodeCursor(atText: string, id: string, part: number): string {
+  return Buffer.from(`${atText}|${id}|${part}`, 'utf8').toString('base64url');
 }
 
-export function decodeCursor(cursor: string, argName = 'after'): { at: string; id: string } {
+export function decodeCursor(cursor: string, argName = 'after'): Position {
   const m = /^[A-Za-z0-9_-]{1,100}$/.test(cursor) ? CURSOR_TEXT.exec(Buffer.from(cursor, 'base64url').toString('utf8')) : null;
   if (!m || Number.isNaN(Date.parse(m[1]))) throw bad(`${argName} is not a cursor returned by accessLog`);
-  return { at: m[1], id: m[2] };
+  return { at: m[1], id: m[2], part: Number(m[3]) };
 }
 
-const COLUMNS = `id::text AS id, batch_id::text AS batch_id, logged_at, at, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at_text,
+const COLUMNS = `entry_id AS id, id::text AS row_id, part, batch_id::text AS batch_id, logged_at, at, to_char(at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') AS at_text,
   request_id, caller, roles, purpose, justification, client_address, policy_hash, customer_id, type_name, field_path, fields, category, effect, reason, rule`;
 
 interface Row {
-  id: string; batch_id: string; logged_at: Date; at: Date; at_text: string; request_id: string; caller: string; roles: string[];
+  id: string; row_id: string; part: number; batch_id: string; logged_at: Date; at: Date; at_text: string; request_id: string; caller: string; roles: string[];
   purpose: string | null; justification: string | null; client_address: string | null; policy_hash: string; customer_id: string | null;
   type_name: string; field_path: string; fields: string[]; category: string; effect: AccessEffect; reason: string | null; rule: string | null;
 }
@@ -196,18 +204,8 @@ interface Row {
 const toEntry = (r: Row): AccessLogEntry => ({
   id: r.id, batchId: r.batch_id, loggedAt: r.logged_at, at: r.at, requestId: r.request_id, caller: r.caller, roles: r.roles, purpose: r.purpose,
   justification: r.justification, clientAddress: r.client_address, policyHash: r.policy_hash, customerId: r.customer_id, typeName: r.type_name,
-  fieldPath: r.field_path, fields: r.fields, category: r.category, effect: r.effect, reason: r.reason, rule: r.rule, cursor: encodeCursor(r.at_text, r.id),
+  fieldPath: r.field_path, fields: r.fields, category: r.category, effect: r.effect, reason: r.reason, rule: r.rule, cursor: encodeCursor(r.at_text, r.row_id, r.part),
 });
-
-/** Whether any entry's category is a child of `category` (one probe of the category index per partition). */
-async function probeCategory(db: Queryable, f: AccessLogFilter): Promise<boolean> {
-  if (f.category === undefined) return false;
-  const [row] = (await db.query(
-    `SELECT EXISTS (SELECT 1 FROM access_log WHERE category COLLATE "C" >= $1 AND category COLLATE "C" < $2) AS children`,
-    [`${f.category}.`, `${f.category}/`],
-  )) as { children: boolean }[];
-  return row.children;
-}
 
 /**
  * Planner setting for reads of the log, set in the reading transaction (SET LOCAL). The default
@@ -226,19 +224,22 @@ export const READ_SETTINGS = 'SET LOCAL random_page_cost = 1.1';
  * first, inside one snapshot). Reads `limit + 1` rows to know whether more follow.
  */
 export async function scanAccessLog(
-  db: Queryable, filter: AccessLogFilter, order: 'newest' | 'oldest', limit: number, after: { at: string; id: string } | null,
+  db: Queryable, filter: AccessLogFilter, order: 'newest' | 'oldest', limit: number, after: Position | null,
 ): Promise<AccessLogPage> {
   const params: unknown[] = [];
-  const where = conditions(filter, params, await probeCategory(db, filter));
+  const where = conditions(filter, params);
   const dir = order === 'newest' ? 'DESC' : 'ASC';
   if (after) {
-    params.push(after.at, after.id);
-    where.push(`(at, id) ${order === 'newest' ? '<' : '>'} ($${params.length - 1}::timestamptz, $${params.length}::bigint)`);
+    params.push(after.at, after.id, after.part);
+    const [at, id, part] = [`$${params.length - 2}::timestamptz`, `$${params.length - 1}::bigint`, `$${params.length}::int`];
+    // The (at, id) bound alone lets the (at, id) index start at the position; the part orders within the row.
+    where.push(`(e.at, e.id) ${order === 'newest' ? '<=' : '>='} (${at}, ${id})`, `(e.at, e.id, e.part) ${order === 'newest' ? '<' : '>'} (${at}, ${id}, ${part})`);
   }
   params.push(limit + 1);
   const rows = (await db.query(
-    // l.at, l.id: a bare `id` in ORDER BY would sort by the text output column.
-    `SELECT ${COLUMNS} FROM access_log l ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY l.at ${dir}, l.id ${dir} LIMIT $${params.length}`,
+    // e.at, e.id: a bare `id` in ORDER BY would sort by the text output column.
+    `SELECT ${COLUMNS} FROM access_log_entries e ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+     ORDER BY e.at ${dir}, e.id ${dir}, e.part ${dir} LIMIT $${params.length}`,
     params,
   )) as Row[];
   const entries = rows.slice(0, limit).map(toEntry);
@@ -274,9 +275,9 @@ export async function accessStats(ds: DataSource, groupBy: StatsGroupBy, filter:
   if (!STATS_GROUP_BY.includes(groupBy)) throw bad(`groupBy must be one of ${STATS_GROUP_BY.join(', ')}`);
   const valid = validateFilter(filter as Record<string, unknown>);
   const params: unknown[] = [];
-  const where = conditions(valid, params, await probeCategory(ds, valid));
+  const where = conditions(valid, params);
   const rows = (await ds.query(
-    `SELECT ${GROUP_KEYS[groupBy]} AS key, count(*) AS count FROM access_log l ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+    `SELECT ${GROUP_KEYS[groupBy]} AS key, count(*) AS count FROM access_log_entries e ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
      GROUP BY 1 ORDER BY count(*) DESC, ${GROUP_KEYS[groupBy]} COLLATE "C"`,
     params,
   )) as { key: string; count: string }[];

@@ -79,10 +79,13 @@ interface AccessLogRecord {
   client_address: string | null;
   policy_hash: string;
   customer_id: string | null;
-  type_name: string;
+  type_name: string | null;
   field_path: string;
   fields: string[];
-  category: string;
+  category: string | null;
+  categories: string[] | null;
+  category_types: string[] | null;
+  category_field_ends: number[] | null;
   effect: string;
   reason: string | null;
   rule: string | null;
@@ -94,6 +97,7 @@ export function toLogRow(r: AccessLogRecord): LogRow {
     at: r.at, requestId: r.request_id, caller: r.caller, roles: r.roles, purpose: r.purpose, justification: r.justification,
     clientAddress: r.client_address, policyHash: r.policy_hash, customerId: r.customer_id, typeName: r.type_name, fieldPath: r.field_path,
     fields: r.fields, category: r.category, effect: r.effect, reason: r.reason, rule: r.rule,
+    categories: r.categories, categoryTypes: r.category_types, categoryFieldEnds: r.category_field_ends,
   };
 }
 
@@ -107,7 +111,7 @@ async function startingPoint(ds: DataSource): Promise<{ afterSeq: string; pruned
 }
 
 const ROWS_SQL = `SELECT at, request_id, caller, roles, purpose, justification, client_address, policy_hash, customer_id, type_name, field_path,
-                          fields, category, effect, reason, rule
+                          fields, category, effect, reason, rule, categories, category_types, category_field_ends
                    FROM access_log WHERE batch_id = $1 AND logged_at = $2 ORDER BY id LIMIT $3`;
 
 /** The batches with chain_seq in (afterSeq, upToSeq], in chain order, read in pages (keyset on chain_seq). */

@@ -63,7 +63,7 @@ export async function requestRectification(
 async function readersBefore(ds: DataSource, customerId: string, category: string, before: Date): Promise<RectificationRecipientView[]> {
   const rows: { caller: string; purpose: string | null; first_read_at: Date; last_read_at: Date; reads: number }[] = await ds.query(
     `SELECT caller, purpose, min(at) AS first_read_at, max(at) AS last_read_at, count(*)::int AS reads
-     FROM access_log
+     FROM access_log_entries
      WHERE customer_id = $1 AND category = $2 AND effect IN ('ALLOW', 'MASK') AND type_name <> 'Explain' AND at < $3
      GROUP BY caller, purpose ORDER BY caller, purpose`,
     [customerId, category, before]);

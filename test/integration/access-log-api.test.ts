@@ -15,7 +15,7 @@ const FORBIDDEN_ROLE = "The caller's roles do not allow this operation";
 const CURSOR = expect.stringMatching(/^[A-Za-z0-9_-]+$/);
 
 interface Row {
-  id: string; batch_id: string; logged_at: Date; at: Date; request_id: string; caller: string; roles: string[]; purpose: string | null;
+  id: string; row_id: string; part: number; batch_id: string; logged_at: Date; at: Date; request_id: string; caller: string; roles: string[]; purpose: string | null;
   justification: string | null; client_address: string | null; policy_hash: string; customer_id: string | null; type_name: string;
   field_path: string; fields: string[]; category: string; effect: string; reason: string | null; rule: string | null;
 }
@@ -24,8 +24,8 @@ interface Filter {
 }
 
 const rows = (): Promise<Row[]> => gw.stores.gateway.query(
-  `SELECT id::text AS id, batch_id::text AS batch_id, logged_at, at, request_id, caller, roles, purpose, justification, client_address, policy_hash,
-          customer_id, type_name, field_path, fields, category, effect, reason, rule FROM access_log`);
+  `SELECT entry_id AS id, id::text AS row_id, part, batch_id::text AS batch_id, logged_at, at, request_id, caller, roles, purpose, justification, client_address, policy_hash,
+          customer_id, type_name, field_path, fields, category, effect, reason, rule FROM access_log_entries`);
 
 /** The documented filter semantics, in JavaScript. */
 function matches(r: Row, f: Filter): boolean {
@@ -45,7 +45,9 @@ function matches(r: Row, f: Filter): boolean {
   return true;
 }
 
-const byTime = (a: Row, b: Row) => a.at.getTime() - b.at.getTime() || (BigInt(a.id) < BigInt(b.id) ? -1 : BigInt(a.id) > BigInt(b.id) ? 1 : 0);
+/** Entries in (at, row, category within the row) order. */
+const byTime = (a: Row, b: Row) =>
+  a.at.getTime() - b.at.getTime() || (BigInt(a.row_id) < BigInt(b.row_id) ? -1 : BigInt(a.row_id) > BigInt(b.row_id) ? 1 : 0) || a.part - b.part;
 const newestFirst = (all: Row[], f: Filter) => all.filter((r) => matches(r, f)).sort((a, b) => byTime(b, a));
 const oldestFirst = (all: Row[], f: Filter) => all.filter((r) => matches(r, f)).sort(byTime);
 
@@ -87,7 +89,7 @@ const jsonBody = (r: request.Response) => JSON.parse(typeof r.body === 'string' 
 
 /** The access-log entries written for one request. */
 const entriesOf = (requestId: string) => gw.stores.gateway.query(
-  `SELECT caller, roles, purpose, justification, customer_id, type_name, field_path, fields, category, effect, reason, rule FROM access_log WHERE request_id = $1`, [requestId]);
+  `SELECT caller, roles, purpose, justification, customer_id, type_name, field_path, fields, category, effect, reason, rule FROM access_log_entries WHERE request_id = $1`, [requestId]);
 const readEntry = (fieldPath: string, customerId: string | null, rule = 'roles.auditor', caller = AUDITOR, roles = ['auditor'], justification: string | null = 'CASE-7') => ({
   caller, roles, purpose: null, justification, customer_id: customerId, type_name: 'AccessLog', field_path: fieldPath, fields: [],
   category: 'access_log', effect: 'ALLOW', reason: null, rule,
@@ -224,7 +226,7 @@ describe('GET /audit/export', () => {
     // The export was recorded before the first row was streamed: it is among its own rows.
     const expected = oldestFirst(await rows(), { customerId: ADULT.id, from });
     expect(lines).toEqual(expected.map(node));
-    const [{ n }] = await gw.stores.gateway.query(`SELECT count(*)::int AS n FROM access_log WHERE customer_id = $1 AND at >= $2`, [ADULT.id, from]);
+    const [{ n }] = await gw.stores.gateway.query(`SELECT count(*)::int AS n FROM access_log_entries WHERE customer_id = $1 AND at >= $2`, [ADULT.id, from]);
     expect(lines.length).toBe(n);
     expect(lines[lines.length - 1]).toMatchObject({ requestId: r.headers['x-request-id'], typeName: 'AccessLog', fieldPath: 'auditExport' });
     expect(await entriesOf(r.headers['x-request-id'])).toEqual([readEntry('auditExport', ADULT.id)]);
@@ -261,12 +263,15 @@ describe('GET /audit/export', () => {
   });
 
   test('pages through more rows than one page (5,000), in order, none lost or repeated', async () => {
-    // 12,000 entries of one bulk caller, as many requests of 3 rows sharing their `at`.
+    // 12,000 entries of one bulk caller: 4,000 rows of three categories each, as requests of 3 rows
+    // sharing their `at`. Pages end inside a row (5,000 = row 1,667, its second category).
     await gw.stores.gateway.query(
-      `INSERT INTO access_log (batch_id, logged_at, at, request_id, caller, roles, purpose, policy_hash, customer_id, type_name, field_path, fields, category, effect, reason, rule)
+      `INSERT INTO access_log (batch_id, logged_at, at, request_id, caller, roles, purpose, policy_hash, customer_id, field_path, effect, reason, rule,
+                               categories, category_types, category_field_ends, fields)
        SELECT 0, now(), now() - interval '1 hour' + (g / 3) * interval '1 millisecond', 'bulk-' || (g / 3), 'bulk-test', '{service}', 'account_management', 'h',
-              'cus_bulk_' || (g % 7), 'Customer', 'customer', '{firstName}', 'identity.name', 'ALLOW', NULL, 'purposes.account_management.lawful_basis'
-       FROM generate_series(0, 11999) g`);
+              'cus_bulk_' || (g % 7), 'customers.' || (g % 3), 'ALLOW', NULL, 'purposes.account_management.lawful_basis',
+              '{identity.name,contact.email,contact.phone}', '{Customer,Email,Phone}', '{1,3,3}', '{firstName,emails.0.address,emails.1.address}'
+       FROM generate_series(0, 3999) g`);
     const r = await exportLog('?caller=bulk-test', await gw.token(AUDITOR, ['auditor']));
     expect(r.status).toBe(200);
     const lines = ndjson(r.body);

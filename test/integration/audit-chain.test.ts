@@ -6,7 +6,7 @@ import { ADULT, MINOR, insertCustomers } from '../fixtures/customers';
 import { batchHash, GENESIS_HASH, LogRow } from '../../src/audit/chain';
 import { writeBatch } from '../../src/audit/batch-insert';
 import { monthStart, partitionName } from '../../src/audit/partitions';
-import { insertLogRows } from '../support/log-rows';
+import { insertLogRows, SINGLE_CATEGORY } from '../support/log-rows';
 import { verifyChain, VerifyProgress } from '../../src/audit/verify-chain';
 import { pruneAccessLog, PruneRefused } from '../../src/audit/prune';
 import { parseDuration } from '../../src/policy/duration';
@@ -97,6 +97,18 @@ test('a change made around the triggers breaks the chain at the changed batch', 
     await su.query(`UPDATE access_log SET effect = $2 WHERE id = $1`, [row.id, row.effect]);
     expect((await verifyChain(ds)).ok).toBe(true);
 
+    // One category of a row renamed: the row says it covered other data than it did.
+    const [multi] = await ds.query(
+      `SELECT a.id::text AS id, a.batch_id::text AS batch_id, a.categories FROM access_log a WHERE cardinality(a.categories) > 1 ORDER BY a.id DESC LIMIT 1`);
+    const [holder] = await ds.query(`SELECT id::text AS id, chain_seq::text AS seq, hash FROM access_log_batches WHERE id = $1`, [multi.batch_id]);
+    await su.query(`UPDATE access_log SET categories[2] = 'identity.name' WHERE id = $1`, [multi.id]);
+    expect(await verifyChain(ds)).toEqual({
+      ok: false, ...(await counts(ds, holder.seq)), anchor: null,
+      firstBroken: { batchId: holder.id, reason: 'hash mismatch', expected: holder.hash, actual: expect.stringMatching(/^[0-9a-f]{64}$/) },
+    });
+    await su.query(`UPDATE access_log SET categories = $2 WHERE id = $1`, [multi.id, multi.categories]);
+    expect((await verifyChain(ds)).ok).toBe(true);
+
     // A row removed: the batch's row count no longer matches.
     const [rowCount] = await ds.query(`SELECT row_count FROM access_log_batches WHERE id = $1`, [second.id]);
     await su.query(`CREATE TEMP TABLE saved AS SELECT * FROM access_log WHERE id = $1`, [row.id]);
@@ -154,6 +166,7 @@ describe('prune', () => {
     at, requestId: `req-old-${i}`, caller: 'crm-service', roles: ['service'], purpose: 'account_management', justification: null, clientAddress: null,
     policyHash: 'f'.repeat(64), customerId: i % 2 ? ADULT.id : null, typeName: 'Customer', fieldPath: 'customer', fields: ['firstName', 'lastName'],
     category: 'identity.name', effect: i % 3 ? 'ALLOW' : 'DENY', reason: i % 3 ? null : 'CATEGORY_NOT_IN_PURPOSE', rule: 'purposes.account_management.categories',
+    ...SINGLE_CATEGORY,
   });
 
   /** What the writer does, at a chosen logged_at: rows and batch in one transaction, chained after the last batch. */
@@ -190,7 +203,7 @@ describe('prune', () => {
     ];
     const current = [];
     // One request per row, as the writer receives them.
-    const asRequest = (r: LogRow) => ({ meta: r, records: [{ ...r, recordPath: r.fieldPath, fields: [...r.fields], effect: r.effect as Effect, reason: r.reason as Reason | null }] });
+    const asRequest = (r: LogRow) => ({ meta: r, records: [{ ...r, typeName: r.typeName!, category: r.category!, recordPath: r.fieldPath, fields: [...r.fields], effect: r.effect as Effect, reason: r.reason as Reason | null }] });
     for (const n of [2, 1, 3]) current.push(await writeBatch(ds, Array.from({ length: n }, (_, i) => asRequest(row(new Date(), 10 * n + i)))));
     for (const b of [...old, ...current]) {
       batchIds.push(b.batchId);

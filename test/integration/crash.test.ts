@@ -83,7 +83,7 @@ test('SIGKILL under load: every value a client received is in the access log', a
   const client = new Client({ connectionString: urls.gateway });
   await client.connect();
   const { rows } = await client.query(
-    `SELECT request_id, array_agg(DISTINCT category ORDER BY category) AS categories FROM access_log WHERE request_id = ANY($1) AND effect = 'ALLOW' GROUP BY request_id`,
+    `SELECT request_id, array_agg(DISTINCT category ORDER BY category) AS categories FROM access_log_entries WHERE request_id = ANY($1) AND effect = 'ALLOW' GROUP BY request_id`,
     [received.map((r) => r.requestId)],
   );
   await client.end();

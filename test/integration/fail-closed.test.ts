@@ -22,7 +22,7 @@ test('every decision is logged with caller, purpose, category, effect and reason
   expect(r.status).toBe(200);
   const rows = await gw.stores.gateway.query(
     `SELECT caller, roles, purpose, justification, customer_id, type_name, field_path, fields, category, effect, reason, rule, policy_hash = $2 AS current_pack
-     FROM access_log WHERE request_id = $1 ORDER BY field_path, category`, [r.headers['x-request-id'], loadPack(gw.config.policyPath).hash]);
+     FROM access_log_entries WHERE request_id = $1 ORDER BY field_path, category`, [r.headers['x-request-id'], loadPack(gw.config.policyPath).hash]);
   const common = { caller: 'crm-service', roles: ['service'], purpose: 'account_management', justification: 'TICKET-42', customer_id: ADULT.id, current_pack: true };
   // One row per (customer, category, decision), ordered by category; fields relative to the customer.
   expect(rows).toEqual([

@@ -92,6 +92,35 @@ test.each([1, 2])('with maxWriters %i, that many batches are in flight at once; 
   expect(verified).toEqual({ ok: true, batches: links.length, rows: verified.rows, anchor: null, firstBroken: null });
 });
 
+test("a request's decisions are stored one row per customer place and decision, and read back as the same entries", async () => {
+  const writer = createGroupCommitWriter(stores.gateway);
+  const allow = { effect: 'ALLOW' as const, reason: null, rule: 'purposes.p.lawful_basis' };
+  const given: DecisionRecord[] = [
+    { customerId: 'c1', typeName: 'Customer', recordPath: 'customers.0', fields: ['firstName', 'lastName'], category: 'identity.name', ...allow },
+    { customerId: 'c1', typeName: 'Email', recordPath: 'customers.0', fields: ['emails.0.address', 'emails.1.address'], category: 'contact.email', ...allow },
+    { customerId: 'c1', typeName: 'Customer', recordPath: 'customers.0', fields: ['nationalId'], category: 'identity.national_id', effect: 'DENY', reason: 'CATEGORY_NOT_IN_PURPOSE', rule: 'purposes.p.categories' },
+    { customerId: 'c1', typeName: 'Phone', recordPath: 'customers.0', fields: [], category: 'contact.phone', ...allow },
+    { customerId: 'c2', typeName: 'Customer', recordPath: 'customers.1', fields: ['firstName'], category: 'identity.name', ...allow },
+  ];
+  await writer.append(meta('grouped-1'), given);
+  await writer.close();
+  expect(await stores.gateway.query(
+    `SELECT customer_id, field_path, effect, reason, categories, category_types, category_field_ends, fields, category, type_name
+     FROM access_log WHERE request_id = 'grouped-1' ORDER BY id`)).toEqual([
+    { customer_id: 'c1', field_path: 'customers.0', effect: 'ALLOW', reason: null, categories: ['identity.name', 'contact.email', 'contact.phone'],
+      category_types: ['Customer', 'Email', 'Phone'], category_field_ends: [2, 4, 4], fields: ['firstName', 'lastName', 'emails.0.address', 'emails.1.address'], category: null, type_name: null },
+    { customer_id: 'c1', field_path: 'customers.0', effect: 'DENY', reason: 'CATEGORY_NOT_IN_PURPOSE', categories: ['identity.national_id'],
+      category_types: ['Customer'], category_field_ends: [1], fields: ['nationalId'], category: null, type_name: null },
+    { customer_id: 'c2', field_path: 'customers.1', effect: 'ALLOW', reason: null, categories: ['identity.name'],
+      category_types: ['Customer'], category_field_ends: [1], fields: ['firstName'], category: null, type_name: null },
+  ]);
+  const entries = await stores.gateway.query(
+    `SELECT customer_id AS "customerId", type_name AS "typeName", field_path AS "recordPath", fields, category, effect, reason, rule
+     FROM access_log_entries WHERE request_id = 'grouped-1' ORDER BY id, part`);
+  expect(entries).toEqual([given[0], given[1], given[3], given[2], given[4]]);
+  expect((await verifyChain(stores.gateway)).ok).toBe(true);
+});
+
 test('values with quotes, backslashes, commas, braces and Thai text are stored as given and verify', async () => {
   const writer = createGroupCommitWriter(stores.gateway);
   const odd: RequestMeta = { ...meta('odd-1'), roles: ['a,b', 'q"x', 'back\\slash'], justification: 'คำขอของลูกค้า {1}, "ด่วน"', clientAddress: '::1' };
@@ -101,7 +130,7 @@ test('values with quotes, backslashes, commas, braces and Thai text are stored a
   };
   await writer.append(odd, [decision]);
   const stored = await stores.gateway.query(
-    `SELECT roles, justification, client_address, customer_id, field_path, fields, effect, reason FROM access_log WHERE request_id = 'odd-1'`);
+    `SELECT roles, justification, client_address, customer_id, field_path, fields, effect, reason FROM access_log_entries WHERE request_id = 'odd-1'`);
   expect(stored).toEqual([{
     roles: odd.roles, justification: odd.justification, client_address: '::1', customer_id: decision.customerId, field_path: 'customers.0',
     fields: decision.fields, effect: 'DENY', reason: 'NO_CONSENT',

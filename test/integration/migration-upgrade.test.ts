@@ -5,13 +5,14 @@ import { dataSourceFor } from '../../ormconfig';
 import { batchHash, GENESIS_HASH, LogRow } from '../../src/audit/chain';
 import { createGroupCommitWriter } from '../../src/audit/log-writer';
 import { ensurePartitions } from '../../src/audit/partitions';
-import { insertLogRows } from '../support/log-rows';
+import { insertLogRows, SINGLE_CATEGORY } from '../support/log-rows';
 import { verifyChain } from '../../src/audit/verify-chain';
 
 /**
  * Upgrading a gateway database that already holds a chained log: the migration that gives the
- * chain its own order (chain_seq) keeps every existing batch verifiable, and the new writer
- * chains on after the last old batch.
+ * chain its own order (chain_seq) and the one that stores one row per decision
+ * (AccessLogDecisionRows) keep every existing batch verifiable and readable as entries, and the
+ * new writer chains on after the last old batch.
  */
 let admin: Client;
 let url: string;
@@ -35,7 +36,7 @@ afterAll(async () => {
 const row = (i: number): LogRow => ({
   at: new Date(), requestId: `old-${i}`, caller: 'crm-service', roles: ['service'], purpose: 'account_management', justification: null, clientAddress: null,
   policyHash: 'f'.repeat(64), customerId: `c${i}`, typeName: 'Customer', fieldPath: 'customer', fields: ['firstName'], category: 'identity.name',
-  effect: 'ALLOW', reason: null, rule: 'purposes.account_management.categories',
+  effect: 'ALLOW', reason: null, rule: 'purposes.account_management.categories', ...SINGLE_CATEGORY,
 });
 
 /** A batch as the writer before the migration wrote it: chained in id order, no chain_seq. */
@@ -50,29 +51,40 @@ async function writeOldBatch(rows: LogRow[]): Promise<void> {
   });
 }
 
-test('existing batches keep verifying after the chain_seq migration, and new batches chain on', async () => {
-  const all = ds.migrations.map((m) => m.name);
-  const lastName = 'AccessLogChainOrder1764110000000';
-  expect(all[all.length - 1]).toBe(lastName);
-  // Everything before it, as a database deployed before this change has.
-  const newest = ds.migrations.pop()!;
+test('existing batches keep verifying after the chain_seq and one-row-per-decision migrations, and new batches chain on', async () => {
+  const names = ['AccessLogChainOrder1764110000000', 'AccessLogDecisionRows1764120000000'];
+  expect(ds.migrations.slice(-2).map((m) => m.name)).toEqual(names);
+  // Everything before them, as a database deployed before these changes has.
+  const [chainOrder, decisionRows] = ds.migrations.splice(-2);
   await ds.runMigrations({ transaction: 'each' });
   await ensurePartitions(ds, new Date()); // the old writer made this month's partition first too
   for (const n of [3, 1, 2]) await writeOldBatch(Array.from({ length: n }, (_, i) => row(10 * n + i)));
 
-  ds.migrations.push(newest);
-  expect((await ds.runMigrations({ transaction: 'each' })).map((m) => m.name)).toEqual([lastName]);
+  ds.migrations.push(chainOrder);
+  expect((await ds.runMigrations({ transaction: 'each' })).map((m) => m.name)).toEqual([names[0]]);
   expect(await ds.query(`SELECT id::text AS id, chain_seq::text AS seq FROM access_log_batches ORDER BY id`))
     .toEqual([{ id: '1', seq: '1' }, { id: '2', seq: '2' }, { id: '3', seq: '3' }]);
-  expect(await verifyChain(ds)).toEqual({ ok: true, batches: 3, rows: 6, anchor: null, firstBroken: null });
   // The table is insert-only again: the migration's own UPDATE right is gone and the trigger is back.
   // (Read from the ACL: the test connects as a superuser, for whom has_table_privilege is always true.)
   expect(await ds.query(`SELECT count(*)::int AS grants FROM pg_class c, aclexplode(c.relacl) a WHERE c.relname = 'access_log_batches' AND a.privilege_type = 'UPDATE'`))
     .toEqual([{ grants: 0 }]);
   expect(await ds.query(`SELECT tgenabled FROM pg_trigger WHERE tgname = 'access_log_batches_insert_only'`)).toEqual([{ tgenabled: 'O' }]);
 
+  ds.migrations.push(decisionRows);
+  expect((await ds.runMigrations({ transaction: 'each' })).map((m) => m.name)).toEqual([names[1]]);
+  // (verify reads the current schema, so it runs once both are in.)
+  expect(await verifyChain(ds)).toEqual({ ok: true, batches: 3, rows: 6, anchor: null, firstBroken: null });
   const writer = createGroupCommitWriter(ds);
-  await writer.append({ ...row(99), policyHash: 'h' }, [{ customerId: 'c99', typeName: 'Customer', recordPath: 'customer', fields: ['lastName'], category: 'identity.name', effect: 'ALLOW', reason: null, rule: 'r' }]);
+  await writer.append({ ...row(99), policyHash: 'h' }, [
+    { customerId: 'c99', typeName: 'Customer', recordPath: 'customer', fields: ['lastName'], category: 'identity.name', effect: 'ALLOW', reason: null, rule: 'r' },
+    { customerId: 'c99', typeName: 'Email', recordPath: 'customer', fields: ['emails.0.address', 'emails.1.address'], category: 'contact.email', effect: 'ALLOW', reason: null, rule: 'r' },
+  ]);
   await writer.close();
   expect(await verifyChain(ds)).toEqual({ ok: true, batches: 4, rows: 7, anchor: null, firstBroken: null });
+  // Old rows and new read alike as entries: one per (row, category).
+  expect(await ds.query(`SELECT request_id, customer_id, type_name, field_path, fields, category, effect FROM access_log_entries ORDER BY id, part`)).toEqual([
+    ...[30, 31, 32, 10, 20, 21].map((i) => ({ request_id: `old-${i}`, customer_id: `c${i}`, type_name: 'Customer', field_path: 'customer', fields: ['firstName'], category: 'identity.name', effect: 'ALLOW' })),
+    { request_id: 'old-99', customer_id: 'c99', type_name: 'Customer', field_path: 'customer', fields: ['lastName'], category: 'identity.name', effect: 'ALLOW' },
+    { request_id: 'old-99', customer_id: 'c99', type_name: 'Email', field_path: 'customer', fields: ['emails.0.address', 'emails.1.address'], category: 'contact.email', effect: 'ALLOW' },
+  ]);
 });

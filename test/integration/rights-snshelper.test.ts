@@ -90,7 +90,7 @@ describe('data under correction is neither used nor provided; resolving tells th
     expect(await gw.stores.gateway.query(`SELECT * FROM rectification_values WHERE rectification_id = $1`, [rectId])).toEqual([]);
     expect(await gw.stores.crm.query(`SELECT number FROM phones WHERE id = $1`, [c.phones[0].id])).toEqual([{ number: '+66 84 444 9999' }]);
     // Reading the access log for the recipients is itself logged.
-    expect(await gw.stores.gateway.query(`SELECT caller, customer_id, type_name, field_path, category, effect FROM access_log WHERE request_id = $1`, [done.headers['x-request-id']]))
+    expect(await gw.stores.gateway.query(`SELECT caller, customer_id, type_name, field_path, category, effect FROM access_log_entries WHERE request_id = $1`, [done.headers['x-request-id']]))
       .toEqual([{ caller: 'dpo-console', customer_id: c.id, type_name: 'Rectification', field_path: 'resolveRectification', category: 'access_log', effect: 'ALLOW' }]);
 
     expectResponse(await ask(gw, 'support-service', 'consultation', qp, { id: c.id }), 200, { data: { customer: { phones: [{ number: '+66 84 444 9999' }] } } });

@@ -88,7 +88,7 @@ describe('JSON export', () => {
 
   test('the export is in the access log: one entry per category exported, committed before the response', async () => {
     const rows = await gw.stores.gateway.query(
-      `SELECT caller, roles, purpose, justification, customer_id, type_name, field_path, fields, category, effect, reason, rule FROM access_log WHERE request_id = $1 ORDER BY category`,
+      `SELECT caller, roles, purpose, justification, customer_id, type_name, field_path, fields, category, effect, reason, rule FROM access_log_entries WHERE request_id = $1 ORDER BY category`,
       [requestId]);
     const categories = (body.personalData as { category: string }[]).map((c) => c.category).sort();
     expect(rows).toEqual(categories.map((category) => ({
@@ -134,7 +134,7 @@ describe('JSON export', () => {
     // The HTTP export above is now itself a recipient entry (dpo-console, data_subject_request).
     expect(doc).toEqual(await expectedDocument(subject.id, doc.generatedAt, r.headers['x-request-id']));
     expect((doc.recipients as { caller: string }[]).some((x) => x.caller === 'dpo-console')).toBe(true);
-    const logged = await gw.stores.gateway.query(`SELECT type_name, field_path, category, effect, rule FROM access_log WHERE request_id = $1 ORDER BY category`, [r.headers['x-request-id']]);
+    const logged = await gw.stores.gateway.query(`SELECT type_name, field_path, category, effect, rule FROM access_log_entries WHERE request_id = $1 ORDER BY category`, [r.headers['x-request-id']]);
     expect(logged).toEqual((doc.personalData as { category: string }[]).map((c) => c.category).sort()
       .map((category) => ({ type_name: 'SubjectExport', field_path: 'export', category, effect: 'ALLOW', rule: 'purposes.data_subject_request' })));
   });

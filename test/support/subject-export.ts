@@ -117,7 +117,7 @@ async function expectedHistory(gw: TestGateway, customerId: string) {
 /** Recipients aggregated here from the raw rows (not with the export's GROUP BY). */
 async function expectedRecipients(gw: TestGateway, customerId: string, excludeRequestId: string | null) {
   const rows: { caller: string; purpose: string | null; category: string; effect: string; at: Date; request_id: string }[] = await gw.stores.gateway.query(
-    `SELECT caller, purpose, category, effect, at, request_id FROM access_log WHERE customer_id = $1`, [customerId]);
+    `SELECT caller, purpose, category, effect, at, request_id FROM access_log_entries WHERE customer_id = $1`, [customerId]);
   const groups = new Map<string, { caller: string; purpose: string | null; category: string; effect: string; firstAt: Date; lastAt: Date; count: number }>();
   for (const r of rows) {
     if (r.request_id === excludeRequestId || (r.effect !== 'ALLOW' && r.effect !== 'MASK')) continue;

@@ -32,9 +32,9 @@ export class AccessLogFilterInput {
   @Field(() => Date, { nullable: true, description: 'Entries with `at` before this instant' }) to?: Date | null;
 }
 
-@ObjectType({ description: 'One access-log entry: one decision on one category of one record, never the value' })
+@ObjectType({ description: 'One access-log entry: one decision on one category of one customer, never the value' })
 export class AccessLogEntry {
-  @Field(() => ID) id!: string;
+  @Field(() => ID, { description: '`<row>.<n>`: the n-th category of stored row <row> (the log stores one row per decision and customer)' }) id!: string;
   @Field(() => Date, { description: 'Request time: the decision was made as of this instant' }) at!: Date;
   @Field(() => Date, { description: 'When the batch holding the entry was committed' }) loggedAt!: Date;
   @Field(() => ID, { description: 'The hash-chained batch (access_log_batches) holding the entry' }) batchId!: string;
@@ -46,9 +46,9 @@ export class AccessLogEntry {
   @Field(() => String, { nullable: true, description: 'Address of the calling service' }) clientAddress!: string | null;
   @Field(() => String, { description: 'sha256 of the policy pack in force' }) policyHash!: string;
   @Field(() => ID, { nullable: true }) customerId!: string | null;
-  @Field(() => String) typeName!: string;
-  @Field(() => String, { description: 'Response path of the record (`customers.3.emails.0`)' }) fieldPath!: string;
-  @Field(() => [String], { description: 'Fields of the record the decision covered' }) fields!: string[];
+  @Field(() => String, { description: 'GraphQL type of the first field decided in this category (`Customer`, `Email`)' }) typeName!: string;
+  @Field(() => String, { description: 'Response path of the customer the decision was on (`customer`, `customers.3`)' }) fieldPath!: string;
+  @Field(() => [String], { description: 'Fields of this category the decision covered, relative to fieldPath (`emails.0.address`)' }) fields!: string[];
   @Field(() => String) category!: string;
   @Field(() => EffectEnum) effect!: EffectEnum;
   @Field(() => String, { nullable: true, description: 'Set when the effect is DENY' }) reason!: string | null;

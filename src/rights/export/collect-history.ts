@@ -29,7 +29,7 @@ export const STATE_SQL = `
  */
 export function recipientsSql(keyset: boolean): string {
   return `SELECT caller, purpose, category, effect, min(at) AS "firstAt", max(at) AS "lastAt", count(*)::bigint AS count
-    FROM access_log
+    FROM access_log_entries
     WHERE customer_id = $1 AND effect IN ('ALLOW', 'MASK') AND request_id <> $2
       ${keyset ? `AND (caller COLLATE "C", coalesce(purpose, '') COLLATE "C", category COLLATE "C", effect COLLATE "C") > ($4, $5, $6, $7)` : ''}
     GROUP BY caller, purpose, category, effect

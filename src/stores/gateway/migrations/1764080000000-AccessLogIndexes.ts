@@ -1,4 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
+import { createLogIndex } from '../partitioned-index';
 
 /**
  * Indexes for the security-team queries (src/audit/queries.ts): `accessLog` pages newest first
@@ -38,13 +39,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * a denial or a mask, the partial ones (measured: about +40% on a 300k-row INSERT, less end to
  * end through the writer).
  *
- * No transaction, and CONCURRENTLY on each partition: a plain CREATE INDEX on the partitioned
- * table would block the access-log writer for the whole build (minutes on a large log), and every
- * request that reads personal data fails closed (AUDIT_UNAVAILABLE) while it waits. So: an
- * invalid index ON ONLY the parent, each existing partition's index built CONCURRENTLY and
- * attached; the parent's index becomes valid when the last one is attached. Partitions created
- * meanwhile (the writer creates each month's) get the index from the parent. Re-runnable after a
- * failure: an index left invalid by an interrupted CONCURRENTLY build is dropped and rebuilt.
+ * No transaction: each index is built CONCURRENTLY, partition by partition (createLogIndex).
  */
 const INDEXES: { name: string; suffix: string; definition: string }[] = [
   { name: 'access_log_purpose_at_idx', suffix: 'purpose_at_idx', definition: '(purpose, at)' },
@@ -59,23 +54,7 @@ export class AccessLogIndexes1764080000000 implements MigrationInterface {
   transaction = false;
 
   async up(q: QueryRunner): Promise<void> {
-    for (const ix of INDEXES) {
-      await q.query(`CREATE INDEX IF NOT EXISTS ${ix.name} ON ONLY access_log ${ix.definition}`);
-      const partitions: { name: string }[] = await q.query(
-        `SELECT c.relname AS name FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid
-         WHERE i.inhparent = 'access_log'::regclass AND c.relkind = 'r' ORDER BY c.relname`);
-      for (const { name: partition } of partitions) {
-        const [attached] = await q.query(
-          `SELECT 1 FROM pg_inherits i JOIN pg_index x ON x.indexrelid = i.inhrelid
-           WHERE i.inhparent = $1::regclass AND x.indrelid = $2::regclass`, [ix.name, partition]);
-        if (attached) continue; // created with the partition, or attached by an earlier run
-        const index = `${partition}_${ix.suffix}`;
-        const [existing] = await q.query(`SELECT x.indisvalid AS valid FROM pg_index x WHERE x.indexrelid = to_regclass($1)`, [index]);
-        if (existing && !existing.valid) await q.query(`DROP INDEX CONCURRENTLY ${index}`);
-        await q.query(`CREATE INDEX CONCURRENTLY IF NOT EXISTS ${index} ON ${partition} ${ix.definition}`);
-        await q.query(`ALTER INDEX ${ix.name} ATTACH PARTITION ${index}`);
-      }
-    }
+    for (const ix of INDEXES) await createLogIndex(q, ix);
   }
 
   async down(q: QueryRunner): Promise<void> {
