@@ -85,6 +85,9 @@ export function scopeRecords(ctx: GatewayContext, parent: unknown, value: unknow
  * never dropped from `customers(ids:)`, whose answer keeps the order asked; its fields are
  * denied one by one instead.)
  */
+/** Control characters in a record id are not logged as such: the log's lists are joined with one (chain.ts LIST_SEP). */
+const CONTROL = /[\x00-\x1f]/g;
+
 function dropExpired(ctx: GatewayContext, typeName: string, typeCategories: readonly string[], rows: ScopedRow[], outer: RecordScope, key: string): ScopedRow[] {
   const cutoff = ctx.purpose ? typeCutoff(ctx, typeName, typeCategories) : null;
   if (cutoff === null) return rows;
@@ -92,7 +95,7 @@ function dropExpired(ctx: GatewayContext, typeName: string, typeCategories: read
     const expired = row.collectedAt !== undefined && row.collectedAt.getTime() <= cutoff.at;
     if (expired) {
       recordDecision(ctx, row.customerId ?? outer.customerId, typeName, cutoff.category, { effect: 'DENY', reason: 'RETENTION_EXPIRED', rule: `purposes.${ctx.purpose!.key}.retention` },
-        outer.root, `${outer.prefix}${key}[id=${row.id}]`);
+        outer.root, `${outer.prefix}${key}[id=${String(row.id).replace(CONTROL, '\uFFFD')}]`);
     }
     return !expired;
   });
