@@ -7,7 +7,7 @@ import { cpuBetween, postmasterPid, sampleCpu } from './load-cpu';
  * Sustained access-log rows per second through the group-commit path: many concurrent
  * "requests" append decision sets and wait for their commit, as the HTTP layer does. Measured
  * with one batch at a time (the writer before batches overlapped) and with the default two, in
- * the same run, with where the CPU went.
+ * the same run, with where the CPU went (BENCH_LOG_WRITERS=1,2,3 picks the settings).
  */
 const TARGET = 50_000;
 
@@ -24,7 +24,7 @@ export async function benchLogThroughput(env: BenchEnv): Promise<void> {
   }))).flat();
   const pct = (v: number | null) => (v === null ? 'n/a' : `${v.toFixed(0)}%`);
   console.log(`## Access log group commit: ${requests} appends x ${perRequest} rows (3 categories each) from ${concurrency} concurrent requests`);
-  for (const maxWriters of [1, 2]) {
+  for (const maxWriters of (process.env.BENCH_LOG_WRITERS ?? '1,2').split(',').map(Number)) {
     const caller = `bench-w${maxWriters}`;
     const writer = createGroupCommitWriter(env.stores.gateway, { maxWriters });
     let next = 0;

@@ -1,4 +1,5 @@
 import { DecisionRecord } from './decision-record';
+import { fieldPathText } from './field-paths';
 
 /**
  * One access-log row as the writer stores it: one decision (effect, reason, rule) at one customer
@@ -10,6 +11,7 @@ import { DecisionRecord } from './decision-record';
  * decision is made per category; the rows group them. For the 100-customer read with every field
  * that is 184 rows instead of 1,835, and every row costs PostgreSQL its index entries
  * (migration AccessLogDecisionRows). The view access_log_entries turns rows back into entries.
+ * A list's folded fields are rendered here, once (field-paths.ts): `orders.0-13.total`.
  */
 export interface DecisionRow {
   readonly customerId: string | null;
@@ -35,7 +37,7 @@ export function decisionRows(records: readonly DecisionRecord[]): DecisionRow[] 
     }
     row.categories.push(d.category);
     row.categoryTypes.push(d.typeName);
-    for (const f of d.fields) row.fields.push(f);
+    for (const f of d.fields) row.fields.push(fieldPathText(f));
     row.categoryFieldEnds.push(row.fields.length);
   }
   return [...rows.values()];

@@ -162,7 +162,7 @@ function conditions(f: AccessLogFilter, params: unknown[]): string[] {
     c.push(`row_categories && ${p(categoryAndChildren(f.category))}::text[]`, `(category = ${p(f.category)} OR starts_with(category, ${p(`${f.category}.`)}))`);
   }
   if (f.field !== undefined) {
-    // `fields` holds paths relative to the customer (`firstName`, `emails.0.address`, and
+    // `fields` holds paths relative to the customer (`firstName`, `emails.0-2.address`, and
     // `accounts.0.loginEvents[id=12]` for a record left out): match the last name of any of them.
     const dot = f.field.indexOf('.');
     const name = dot >= 0 ? f.field.slice(dot + 1) : f.field;

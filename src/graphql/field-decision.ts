@@ -3,6 +3,7 @@ import { DecisionRecord } from '../audit/decision-record';
 import { applyRetention, decideBeforeRetention, Decision, purposeCovers, retentionCutoff } from '../policy/decide';
 import { GatewayError } from '../errors';
 import { RecordScope } from './record-scope';
+import { addPosition, FoldedField } from '../audit/field-paths';
 
 /**
  * The decision for one tagged field of one record, and its access-log entry. Rules 1-6 and 8 do
@@ -58,15 +59,27 @@ function decideForCustomer(ctx: GatewayContext, customerId: string, category: st
 /** The decision for field `fieldName` of the record with this scope, recorded for the access log. */
 export function decideField(ctx: GatewayContext, scope: RecordScope, typeName: string, fieldName: string, category: string, slot: number): Decision {
   const cached = (scope.decisions[slot] ??= decideForCustomer(ctx, scope.customerId, category, slot));
-  const relative = scope.prefix + fieldName;
   if (scope.collectedAt > cached.cutoff) {
-    const entry = cached.entry;
-    if (entry !== undefined && entry.recordPath === scope.root) entry.fields.push(relative);
-    else cached.entry = entryAtPlace(ctx, cached, scope, typeName, category, relative);
+    let entry = cached.entry;
+    if (entry === undefined || entry.recordPath !== scope.root) cached.entry = entry = entryAtPlace(ctx, cached, scope, typeName, category);
+    const list = scope.list;
+    if (list === null) {
+      entry.fields.push(scope.prefix + fieldName);
+      return cached.pre;
+    }
+    // One of a list's records: its field joins the list's group for this field (field-paths.ts).
+    const groups = (list.groups ??= new Map());
+    const group = groups.get(fieldName);
+    if (group !== undefined) addPosition(group, scope.index);
+    else {
+      const folded: FoldedField = { head: list.base, tail: `.${fieldName}`, runs: [scope.index, scope.index] };
+      groups.set(fieldName, folded);
+      entry.fields.push(folded);
+    }
     return cached.pre;
   }
   const expired = applyRetention(cached.pre, ctx.purpose!, new Date(cached.cutoff), new Date(scope.collectedAt));
-  recordDecision(ctx, scope.customerId, typeName, category, expired, scope.root, relative);
+  recordDecision(ctx, scope.customerId, typeName, category, expired, scope.root, scope.prefix + fieldName);
   return expired;
 }
 
@@ -75,7 +88,7 @@ export function decideField(ctx: GatewayContext, scope: RecordScope, typeName: s
  * decisions are found through the decision itself, not by a composed key: it is the one
  * (customer, category, decision) they record. Retention denials go through recordDecision.
  */
-function entryAtPlace(ctx: GatewayContext, cached: CachedDecision, scope: RecordScope, typeName: string, category: string, relative: string): DecisionRecord {
+function entryAtPlace(ctx: GatewayContext, cached: CachedDecision, scope: RecordScope, typeName: string, category: string): DecisionRecord {
   let entry: DecisionRecord | undefined;
   if (cached.entry !== undefined) {
     cached.byRoot ??= new Map([[cached.entry.recordPath, cached.entry]]);
@@ -87,6 +100,5 @@ function entryAtPlace(ctx: GatewayContext, cached: CachedDecision, scope: Record
     ctx.decisions.push(entry);
     cached.byRoot?.set(scope.root, entry);
   }
-  entry.fields.push(relative);
   return entry;
 }

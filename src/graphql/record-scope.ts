@@ -2,6 +2,7 @@ import { GraphQLResolveInfo, responsePathAsArray } from 'graphql';
 import { GatewayContext } from '../http/context';
 import { purposeCovers, retentionCutoff } from '../policy/decide';
 import { recordDecision, CachedDecision } from './field-decision';
+import { FoldedField } from '../audit/field-paths';
 
 /**
  * Every record (a customer, one of their emails, a login event...) gets its scope when the field
@@ -15,10 +16,26 @@ export interface RecordScope {
   readonly root: string;
   /** The record relative to its customer (`emails.0`), '' for the customer itself; with a trailing dot when not empty. */
   readonly prefix: string;
+  /** The list the record is an element of below its customer, and its position there; null for a customer or a single record. */
+  readonly list: ListPlace | null;
+  readonly index: number;
   /** The customer's decisions by category slot, shared by all its records in the request. */
   readonly decisions: CachedDecision[];
   /** Collection time in ms; Infinity when the record has none (never past retention). */
   readonly collectedAt: number;
+}
+
+/**
+ * One list of records at one place of the response (`orders.`, `accounts.0.loginEvents.`): its
+ * records' fields are logged folded, one path per field with the positions read
+ * (src/audit/field-paths.ts). The groups are by field name: a field has one category, and within
+ * one list (one customer, one place) a category's decision has one log entry.
+ */
+export interface ListPlace {
+  /** The list's path relative to its customer, with a trailing dot. */
+  readonly base: string;
+  /** Made when the first field of the list's records is decided. */
+  groups: Map<string, FoldedField> | null;
 }
 
 export const SCOPE = Symbol('record scope');
@@ -39,12 +56,12 @@ export function scopeOf(parent: unknown): RecordScope | undefined {
  * context). A row that already has one sits at a second place in the same response (an id asked
  * twice, an alias): it gets a copy, so each place keeps its own path.
  */
-function withScope(ctx: GatewayContext, row: ScopedRow, root: string, prefix: string, outer: RecordScope | undefined): ScopedRow {
+function withScope(ctx: GatewayContext, row: ScopedRow, root: string, prefix: string, outer: RecordScope | undefined, list: ListPlace | null = null, index = -1): ScopedRow {
   const customerId = row.customerId ?? row.id;
   // A customer's records share its decisions: found through the record above when it is theirs.
   let decisions = outer !== undefined && outer.customerId === customerId ? outer.decisions : ctx.decisionCache.get(customerId);
   if (!decisions) ctx.decisionCache.set(customerId, (decisions = []));
-  const scope: RecordScope = { customerId, root, prefix, decisions, collectedAt: row.collectedAt ? row.collectedAt.getTime() : Infinity };
+  const scope: RecordScope = { customerId, root, prefix, list, index, decisions, collectedAt: row.collectedAt ? row.collectedAt.getTime() : Infinity };
   if (row[SCOPE] === undefined) {
     row[SCOPE] = scope;
     return row;
@@ -68,11 +85,13 @@ export function scopeRecords(ctx: GatewayContext, parent: unknown, value: unknow
   }
   const rows = outer ? dropExpired(ctx, typeName, typeCategories, value as ScopedRow[], outer, key) : (value as (ScopedRow | null)[]);
   const base = outer ? `${outer.prefix}${key}.` : `${responsePathAsArray(info.path).join('.')}.`;
+  // Below a customer, the list's records are logged folded; at the root each record is a customer's place.
+  const list: ListPlace | null = outer ? { base, groups: null } : null;
   let scoped: (ScopedRow | null)[] | null = null; // made only when a row had to be copied
   for (let i = 0; i < rows.length; i++) {
     const row = rows[i];
     if (row === null || row === undefined) continue;
-    const done = outer ? withScope(ctx, row, outer.root, `${base}${i}.`, outer) : withScope(ctx, row, `${base}${i}`, '', outer);
+    const done = outer ? withScope(ctx, row, outer.root, `${base}${i}.`, outer, list, i) : withScope(ctx, row, `${base}${i}`, '', outer);
     if (done !== row) (scoped ??= rows.slice())[i] = done;
   }
   return scoped ?? rows;

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { startTestGateway, TestGateway } from '../support/gateway';
 import { ADULT, MINOR, OLD, insertCustomers } from '../fixtures/customers';
-import { expectResponse, rootError } from '../fixtures/pack-scenarios';
+import { denied, expectResponse, rootError } from '../fixtures/pack-scenarios';
 
 /**
  * The security-team API over the access log (accessLog, accessStats, GET /audit/export).
@@ -196,6 +196,41 @@ describe('accessLog', () => {
     const s = await gw.gql({ token: await gw.token('dpo-console', ['dpo']), query: ACCESS_STATS, variables: { groupBy: 'caller', filter } });
     expectResponse(s, 403, { data: null, errors: [rootError(ACCESS_STATS, 'accessStats', 'FORBIDDEN', FORBIDDEN_ROLE)] });
     expect(await entriesOf(all.headers['x-request-id'])).toEqual([]);
+  });
+
+  test("a list's records read alike are one path with their positions (`emails.0-2.address`), found by the field filter", async () => {
+    for (const address of ['second.fixture@example.test', 'third.fixture@example.test']) {
+      await gw.stores.crm.query(`INSERT INTO emails (customer_id, address, "primary", source, collected_at) VALUES ($1, $2, false, 'signup_form', now())`, [ADULT.id, address]);
+    }
+    const query = `query($id: ID!) { customer(id: $id) { emails { address primary } mail: emails { address } accounts { loginEvents { ipAddress occurredAt } } } }`;
+    const read = await gw.gql({ token: await gw.token('crm-service'), purpose: 'account_management', query, variables: { id: ADULT.id } });
+    const emails = [ADULT.email, 'second.fixture@example.test', 'third.fixture@example.test'];
+    const notInPurpose = (event: number, field: string, category: string) =>
+      denied(query, ['customer', 'accounts', 0, 'loginEvents', event, field], 'CATEGORY_NOT_IN_PURPOSE', category, 'purposes.account_management.categories');
+    expectResponse(read, 200, {
+      errors: [0, 1].flatMap((e) => [notInPurpose(e, 'ipAddress', 'technical.ip_address'), notInPurpose(e, 'occurredAt', 'technical.activity_time')]),
+      data: { customer: {
+        emails: emails.map((address, i) => ({ address, primary: i === 0 })), mail: emails.map((address) => ({ address })),
+        accounts: [{ loginEvents: [{ ipAddress: null, occurredAt: null }, { ipAddress: null, occurredAt: null }] }],
+      } },
+    });
+    // One path per (list, field) with the positions read; a nested list's positions under its parent record.
+    const entry = { caller: 'crm-service', roles: ['service'], purpose: 'account_management', justification: null, customer_id: ADULT.id, field_path: 'customer' };
+    const requestId = read.headers['x-request-id'];
+    expect(await entriesOf(requestId)).toEqual([
+      { ...entry, type_name: 'Email', fields: ['emails.0-2.address', 'emails.0-2.primary', 'mail.0-2.address'], category: 'contact.email',
+        effect: 'ALLOW', reason: null, rule: 'purposes.account_management.lawful_basis' },
+      { ...entry, type_name: 'LoginEvent', fields: ['accounts.0.loginEvents.0-1.ipAddress'], category: 'technical.ip_address',
+        effect: 'DENY', reason: 'CATEGORY_NOT_IN_PURPOSE', rule: 'purposes.account_management.categories' },
+      { ...entry, type_name: 'LoginEvent', fields: ['accounts.0.loginEvents.0-1.occurredAt'], category: 'technical.activity_time',
+        effect: 'DENY', reason: 'CATEGORY_NOT_IN_PURPOSE', rule: 'purposes.account_management.categories' },
+    ]);
+    const filter = { customerId: ADULT.id, field: 'Email.address' };
+    const [newest] = newestFirst(await rows(), filter);
+    expect(newest.request_id).toBe(requestId);
+    expectResponse(await asAuditor(ACCESS_LOG, { filter, first: 1 }), 200, {
+      data: { accessLog: { edges: [{ cursor: CURSOR, node: node(newest) }], pageInfo: { endCursor: CURSOR, hasNextPage: true } } },
+    });
   });
 });
 

@@ -77,7 +77,7 @@ test('existing batches keep verifying after the chain_seq and one-row-per-decisi
   const writer = createGroupCommitWriter(ds);
   await writer.append({ ...row(99), policyHash: 'h' }, [
     { customerId: 'c99', typeName: 'Customer', recordPath: 'customer', fields: ['lastName'], category: 'identity.name', effect: 'ALLOW', reason: null, rule: 'r' },
-    { customerId: 'c99', typeName: 'Email', recordPath: 'customer', fields: ['emails.0.address', 'emails.1.address'], category: 'contact.email', effect: 'ALLOW', reason: null, rule: 'r' },
+    { customerId: 'c99', typeName: 'Email', recordPath: 'customer', fields: ['emails.0.address'], category: 'contact.email', effect: 'ALLOW', reason: null, rule: 'r' },
   ]);
   await writer.close();
   expect(await verifyChain(ds)).toEqual({ ok: true, batches: 4, rows: 7, anchor: null, firstBroken: null });
@@ -85,6 +85,6 @@ test('existing batches keep verifying after the chain_seq and one-row-per-decisi
   expect(await ds.query(`SELECT request_id, customer_id, type_name, field_path, fields, category, effect FROM access_log_entries ORDER BY id, part`)).toEqual([
     ...[30, 31, 32, 10, 20, 21].map((i) => ({ request_id: `old-${i}`, customer_id: `c${i}`, type_name: 'Customer', field_path: 'customer', fields: ['firstName'], category: 'identity.name', effect: 'ALLOW' })),
     { request_id: 'old-99', customer_id: 'c99', type_name: 'Customer', field_path: 'customer', fields: ['lastName'], category: 'identity.name', effect: 'ALLOW' },
-    { request_id: 'old-99', customer_id: 'c99', type_name: 'Email', field_path: 'customer', fields: ['emails.0.address', 'emails.1.address'], category: 'contact.email', effect: 'ALLOW' },
+    { request_id: 'old-99', customer_id: 'c99', type_name: 'Email', field_path: 'customer', fields: ['emails.0.address'], category: 'contact.email', effect: 'ALLOW' },
   ]);
 });

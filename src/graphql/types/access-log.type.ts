@@ -48,7 +48,7 @@ export class AccessLogEntry {
   @Field(() => ID, { nullable: true }) customerId!: string | null;
   @Field(() => String, { description: 'GraphQL type of the first field decided in this category (`Customer`, `Email`)' }) typeName!: string;
   @Field(() => String, { description: 'Response path of the customer the decision was on (`customer`, `customers.3`)' }) fieldPath!: string;
-  @Field(() => [String], { description: 'Fields of this category the decision covered, relative to fieldPath (`emails.0.address`)' }) fields!: string[];
+  @Field(() => [String], { description: 'Fields of this category the decision covered, relative to fieldPath (`emails.0.address`); the same field of several records of a list is one path with their positions (`emails.0-2.address`: records 0, 1 and 2; `orders.0-3,5.total`)' }) fields!: string[];
   @Field(() => String) category!: string;
   @Field(() => EffectEnum) effect!: EffectEnum;
   @Field(() => String, { nullable: true, description: 'Set when the effect is DENY' }) reason!: string | null;
