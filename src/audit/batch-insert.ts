@@ -1,8 +1,8 @@
 import { DataSource } from 'typeorm';
 import { DecisionRecord } from './decision-record';
-import { batchHashOfLines, CHAIN_LOCK, decisionJson, GENESIS_HASH, RequestMeta, requestDigestLines } from './chain';
+import { batchHashOfLines, CHAIN_LOCK, decisionJson, GENESIS_HASH, LIST_SEP, RequestMeta, requestDigestLines } from './chain';
 import { ensurePartitions } from './partitions';
-import { decisionRows } from './decision-rows';
+import { DecisionRow, decisionRows } from './decision-rows';
 
 /**
  * One access-log batch, written in one transaction: the rows of every request in it, then the
@@ -33,11 +33,19 @@ export interface WrittenBatch {
 }
 
 /**
- * The rows travel as two JSON documents, the requests and the decisions (each row's `decisionJson`,
- * the same text its hash line holds, so it is rendered once), plus each row's request number;
- * PostgreSQL unpacks them with json_to_recordset and splits the joined lists. V8's native
- * JSON.stringify is several times cheaper than pg's array serialiser, which escapes each element.
+ * The rows travel column by column: each of the decision's nine columns as one text, the rows'
+ * values joined by ROW_SEP (NULL written as NULL_MARK), split by PostgreSQL's string_to_array
+ * and zipped back into rows by a multi-argument unnest; each row's request number as an int[];
+ * the request columns (a dozen per batch, with roles and free text) as one JSON document. Splitting
+ * texts costs PostgreSQL about half of parsing the same rows as JSON (2.6 ms against 4.1 ms for
+ * 720 rows), and joining strings costs the gateway less than rendering them. The values hold no
+ * control character (chain.ts loggable; categories, types and paths are names). Each column starts
+ * with one element that is dropped (n > 1): a single row's empty string would otherwise split into
+ * no element at all.
  */
+const ROW_SEP = '\x1e';
+const NULL_MARK = '\x01';
+const split = (n: number, nullable = false) => `string_to_array($${n}, E'\\x1e'${nullable ? ", E'\\x01'" : ''})`;
 const INSERT_ROWS = `
   WITH inserted AS (
     INSERT INTO access_log (batch_id, logged_at, at, request_id, caller, roles, purpose, justification, client_address, policy_hash,
@@ -45,25 +53,38 @@ const INSERT_ROWS = `
     SELECT $1, $2, q.at, q.rid, q.caller, q.roles, q.purpose, q.just, q.addr, q.ph,
            d.c, d.p, d.e, d.r, d.u, string_to_array(d.g, E'\\x1f'), string_to_array(d.t, E'\\x1f'), string_to_array(d.x, ',')::int[],
            coalesce(string_to_array(d.f, E'\\x1f'), '{}')
-    FROM ROWS FROM (json_to_recordset($3::json) AS (c text, p text, e text, r text, u text, g text, t text, x text, f text))
-           WITH ORDINALITY AS d(c, p, e, r, u, g, t, x, f, n)
-    JOIN unnest($5::int[]) WITH ORDINALITY AS w(q, n) ON w.n = d.n
-    JOIN json_to_recordset($4::json) AS q(n int, at timestamptz, rid text, caller text, roles text[], purpose text, just text, addr text, ph text)
-           ON q.n = w.q
+    FROM unnest(${split(3, true)}, ${split(4)}, ${split(5)}, ${split(6, true)}, ${split(7, true)}, ${split(8)}, ${split(9)}, ${split(10)}, ${split(11, true)}, $12::int[])
+           WITH ORDINALITY AS d(c, p, e, r, u, g, t, x, f, w, n)
+    JOIN json_to_recordset($13::json) AS q(n int, at timestamptz, rid text, caller text, roles text[], purpose text, just text, addr text, ph text)
+           ON q.n = d.w
+    WHERE d.n > 1
     ORDER BY d.n
     RETURNING id)
   SELECT min(id)::text AS first, max(id)::text AS last FROM inserted`;
 
-/** The statement's parameters: request columns once per request, each row's decision JSON and request number. */
-function insertParams(batchId: string, loggedAt: Date, sets: readonly LogEntrySet[], encoded: readonly string[][]): unknown[] {
-  const requestOfRow: number[] = [];
-  encoded.forEach((rows, i) => {
-    for (let k = 0; k < rows.length; k++) requestOfRow.push(i + 1);
+/** The statement's parameters: the nine decision columns, each row's request number, the requests. */
+function insertParams(batchId: string, loggedAt: Date, sets: readonly LogEntrySet[], rows: readonly DecisionRow[][]): unknown[] {
+  // Column k of every row, after the dropped first element.
+  const cols: string[][] = Array.from({ length: 9 }, () => ['']);
+  const requestOfRow: number[] = [0];
+  rows.forEach((requestRows, i) => {
+    for (const r of requestRows) {
+      cols[0].push(r.customerId ?? NULL_MARK);
+      cols[1].push(r.fieldPath);
+      cols[2].push(r.effect);
+      cols[3].push(r.reason ?? NULL_MARK);
+      cols[4].push(r.rule ?? NULL_MARK);
+      cols[5].push(r.categories.join(LIST_SEP));
+      cols[6].push(r.categoryTypes.join(LIST_SEP));
+      cols[7].push(r.categoryFieldEnds.join(','));
+      cols[8].push(r.fields.length ? r.fields.join(LIST_SEP) : NULL_MARK);
+      requestOfRow.push(i + 1);
+    }
   });
   const requests = sets.map(({ meta: m }, i) => ({
     n: i + 1, at: m.at.toISOString(), rid: m.requestId, caller: m.caller, roles: m.roles, purpose: m.purpose, just: m.justification, addr: m.clientAddress, ph: m.policyHash,
   }));
-  return [batchId, loggedAt, `[${encoded.map((rows) => rows.join(',')).filter((j) => j !== '').join(',')}]`, JSON.stringify(requests), requestOfRow];
+  return [batchId, loggedAt, ...cols.map((c) => c.join(ROW_SEP)), requestOfRow, JSON.stringify(requests)];
 }
 
 /** Writes one batch in its own transaction and returns its id, hash and place in the chain. */
@@ -71,12 +92,12 @@ export async function writeBatch(ds: DataSource, sets: readonly LogEntrySet[]): 
   const loggedAt = new Date();
   await ensurePartitions(ds, loggedAt);
   // Grouped and rendered before the transaction: under the chain lock only the hashing itself is left.
-  const encoded = sets.map((s) => decisionRows(s.records).map(decisionJson));
-  const lines = sets.map((s, i) => requestDigestLines(s.meta, encoded[i]));
-  const rowCount = encoded.reduce((n, rows) => n + rows.length, 0);
+  const rows = sets.map((s) => decisionRows(s.records));
+  const lines = sets.map((s, i) => requestDigestLines(s.meta, rows[i].map(decisionJson)));
+  const rowCount = rows.reduce((n, r) => n + r.length, 0);
   return ds.transaction(async (m) => {
     const [{ id: batchId }] = await m.query(`SELECT nextval(pg_get_serial_sequence('access_log_batches', 'id'))::text AS id`);
-    const [{ first, last }] = await m.query(INSERT_ROWS, insertParams(batchId, loggedAt, sets, encoded));
+    const [{ first, last }] = await m.query(INSERT_ROWS, insertParams(batchId, loggedAt, sets, rows));
     await m.query('SELECT pg_advisory_xact_lock($1)', [CHAIN_LOCK]);
     const [head] = await m.query('SELECT hash, chain_seq::text AS seq FROM access_log_batches ORDER BY chain_seq DESC LIMIT 1');
     const prevHash: string = head?.hash ?? GENESIS_HASH;

@@ -62,6 +62,18 @@ export function requestDigestPrefix(m: RequestMeta): string {
  */
 export const LIST_SEP = '\x1f';
 
+const CONTROL = /[\x00-\x1f]/;
+const CONTROLS = /[\x00-\x1f]/g;
+
+/**
+ * A free-text value as the log stores it: control characters (the log's separators among them,
+ * here and in batch-insert.ts) replaced by U+FFFD. Applied to record ids in paths, customer ids,
+ * places and rules before a row is hashed, so the stored row and its hash agree.
+ */
+export function loggable(v: string): string {
+  return CONTROL.test(v) ? v.replace(CONTROLS, '\uFFFD') : v;
+}
+
 /**
  * One row's decision as a JSON object, lists joined: the text the writer sends to PostgreSQL
  * (batch-insert.ts) and hashes, and the text verify rebuilds from the stored row. Key order is

@@ -1,5 +1,6 @@
 import { DecisionRecord } from './decision-record';
 import { fieldPathText } from './field-paths';
+import { loggable } from './chain';
 
 /**
  * One access-log row as the writer stores it: one decision (effect, reason, rule) at one customer
@@ -32,7 +33,10 @@ export function decisionRows(records: readonly DecisionRecord[]): DecisionRow[] 
     const key = `${d.customerId}\u0000${d.recordPath}\u0000${d.effect}\u0000${d.reason}\u0000${d.rule}`;
     let row = rows.get(key);
     if (!row) {
-      row = { customerId: d.customerId, fieldPath: d.recordPath, effect: d.effect, reason: d.reason, rule: d.rule, categories: [], categoryTypes: [], categoryFieldEnds: [], fields: [] };
+      row = {
+        customerId: d.customerId === null ? null : loggable(d.customerId), fieldPath: loggable(d.recordPath), effect: d.effect, reason: d.reason,
+        rule: d.rule === null ? null : loggable(d.rule), categories: [], categoryTypes: [], categoryFieldEnds: [], fields: [],
+      };
       rows.set(key, row);
     }
     row.categories.push(d.category);

@@ -3,6 +3,7 @@ import { GatewayContext } from '../http/context';
 import { purposeCovers, retentionCutoff } from '../policy/decide';
 import { recordDecision, CachedDecision } from './field-decision';
 import { FoldedField } from '../audit/field-paths';
+import { loggable } from '../audit/chain';
 
 /**
  * Every record (a customer, one of their emails, a login event...) gets its scope when the field
@@ -104,8 +105,6 @@ export function scopeRecords(ctx: GatewayContext, parent: unknown, value: unknow
  * never dropped from `customers(ids:)`, whose answer keeps the order asked; its fields are
  * denied one by one instead.)
  */
-/** Control characters in a record id are not logged as such: the log's lists are joined with one (chain.ts LIST_SEP). */
-const CONTROL = /[\x00-\x1f]/g;
 
 function dropExpired(ctx: GatewayContext, typeName: string, typeCategories: readonly string[], rows: ScopedRow[], outer: RecordScope, key: string): ScopedRow[] {
   const cutoff = ctx.purpose ? typeCutoff(ctx, typeName, typeCategories) : null;
@@ -114,7 +113,7 @@ function dropExpired(ctx: GatewayContext, typeName: string, typeCategories: read
     const expired = row.collectedAt !== undefined && row.collectedAt.getTime() <= cutoff.at;
     if (expired) {
       recordDecision(ctx, row.customerId ?? outer.customerId, typeName, cutoff.category, { effect: 'DENY', reason: 'RETENTION_EXPIRED', rule: `purposes.${ctx.purpose!.key}.retention` },
-        outer.root, `${outer.prefix}${key}[id=${String(row.id).replace(CONTROL, '\uFFFD')}]`);
+        outer.root, `${outer.prefix}${key}[id=${loggable(String(row.id))}]`);
     }
     return !expired;
   });

@@ -121,6 +121,26 @@ test("a request's decisions are stored one row per customer place and decision, 
   expect((await verifyChain(stores.gateway)).ok).toBe(true);
 });
 
+test('a lone row with an empty customer id and no rule, and control characters in ids and rules, are stored as the log keeps them and verify', async () => {
+  const writer = createGroupCommitWriter(stores.gateway);
+  const base = { typeName: 'Customer', fields: ['firstName'], category: 'identity.name', effect: 'ALLOW' as const, reason: null };
+  // Alone in its batch: a single row whose column value is empty must still be a row.
+  await writer.append(meta('lone-1'), [{ ...base, customerId: '', recordPath: 'customer', rule: null }]);
+  await writer.append(meta('ctrl-1'), [
+    { ...base, customerId: 'c\x1e1\x1f\x01', recordPath: 'customers.0', rule: 'r\n1' },
+    { ...base, customerId: null, recordPath: 'customers.1', rule: 'r2' },
+  ]);
+  await writer.close();
+  const stored = await stores.gateway.query(
+    `SELECT request_id, customer_id, field_path, rule, fields FROM access_log_entries WHERE request_id IN ('lone-1', 'ctrl-1') ORDER BY id, part`);
+  expect(stored).toEqual([
+    { request_id: 'lone-1', customer_id: '', field_path: 'customer', rule: null, fields: ['firstName'] },
+    { request_id: 'ctrl-1', customer_id: 'c\uFFFD1\uFFFD\uFFFD', field_path: 'customers.0', rule: 'r\uFFFD1', fields: ['firstName'] },
+    { request_id: 'ctrl-1', customer_id: null, field_path: 'customers.1', rule: 'r2', fields: ['firstName'] },
+  ]);
+  expect((await verifyChain(stores.gateway)).ok).toBe(true);
+});
+
 test('values with quotes, backslashes, commas, braces and Thai text are stored as given and verify', async () => {
   const writer = createGroupCommitWriter(stores.gateway);
   const odd: RequestMeta = { ...meta('odd-1'), roles: ['a,b', 'q"x', 'back\\slash'], justification: 'คำขอของลูกค้า {1}, "ด่วน"', clientAddress: '::1' };
