@@ -10,7 +10,7 @@ import { loggable } from './chain';
  *
  * A request collects one DecisionRecord per (customer place, category, decision), because a
  * decision is made per category; the rows group them. For the 100-customer read with every field
- * that is 184 rows instead of 1,835, and every row costs PostgreSQL its index entries
+ * that is 170 rows instead of 1,835, and every row costs PostgreSQL its index entries
  * (migration AccessLogDecisionRows). The view access_log_entries turns rows back into entries.
  * A list's folded fields are rendered here, once (field-paths.ts): `orders.0-13.total`.
  */
