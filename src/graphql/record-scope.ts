@@ -29,8 +29,9 @@ export interface RecordScope {
 /**
  * One list of records at one place of the response (`orders.`, `accounts.0.loginEvents.`): its
  * records' fields are logged folded, one path per field with the positions read
- * (src/audit/field-paths.ts). The groups are by field name: a field has one category, and within
- * one list (one customer, one place) a category's decision has one log entry.
+ * (src/audit/field-paths.ts). The groups are by field name: a list's records are of one type (the
+ * schema has no unions or interfaces; one would need the type in the key), a field of a type has
+ * one category, and within one list (one customer, one place) a category's decision has one entry.
  */
 export interface ListPlace {
   /** The list's path relative to its customer, with a trailing dot. */
