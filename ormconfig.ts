@@ -17,6 +17,7 @@ import { AccessLogIndexes1764080000000 } from './src/stores/gateway/migrations/1
 import { RightsRequests1764090000000 } from './src/stores/gateway/migrations/1764090000000-RightsRequests';
 import { AccessLogChainOrder1764110000000 } from './src/stores/gateway/migrations/1764110000000-AccessLogChainOrder';
 import { AccessLogDecisionRows1764120000000 } from './src/stores/gateway/migrations/1764120000000-AccessLogDecisionRows';
+import { AccessLogChainDigest1764130000000 } from './src/stores/gateway/migrations/1764130000000-AccessLogChainDigest';
 
 /**
  * The three TypeORM DataSources: the gateway's own database and the two personal-data stores it
@@ -29,7 +30,7 @@ export type StoreName = 'gateway' | 'crm' | 'billing';
 export const STORE_DEFINITIONS: Record<StoreName, Pick<DataSourceOptions, 'entities' | 'migrations'>> = {
   gateway: {
     entities: [ConsentEventRow, ObjectionEventRow, RestrictionEventRow, RectificationEventRow, ErasureRow],
-    migrations: [GatewayInitial1764050000000, AccessLogFields1764060000000, AccessLogChain1764070000000, ProtectLogPartitions1764075000000, AccessLogIndexes1764080000000, RightsRequests1764090000000, AccessLogChainOrder1764110000000, AccessLogDecisionRows1764120000000],
+    migrations: [GatewayInitial1764050000000, AccessLogFields1764060000000, AccessLogChain1764070000000, ProtectLogPartitions1764075000000, AccessLogIndexes1764080000000, RightsRequests1764090000000, AccessLogChainOrder1764110000000, AccessLogDecisionRows1764120000000, AccessLogChainDigest1764130000000],
   },
   crm: {
     entities: [CustomerRow, EmailRow, PhoneRow, PostalAddressRow, SocialAccountRow, AccountRow, LoginEventRow, CommunicationRow, CallLogRow, HealthDeclarationRow],

@@ -3,14 +3,19 @@ import { DecisionRow } from './decision-rows';
 
 /**
  * The access log's hash chain: what a batch's hash covers, byte for byte. The writer
- * (batch-insert.ts) and `npm run audit -- verify` (verify-chain.ts) both build it here.
+ * (batch-insert.ts, with the database function access_log_link) and `npm run audit -- verify`
+ * (verify-chain.ts) both build it here. A batch's `hash_format` says which of two formats it uses.
  *
- * A batch's hash is sha256 over a header (previous batch's hash, batch id, logged_at, row count)
- * and one line per row: the row's fields as a canonical JSON array. The array's first eight
- * elements are the request's and the same for every row of a request, so the writer renders them
- * once per request (`requestDigestPrefix`) and only the decision part per row
- * (`decisionDigestSuffix`); joined, they are exactly `JSON.stringify` of the whole array, which is
- * how verify rebuilds a stored row (`rowDigestInput`, in the format the row was written in).
+ * Format 2 (every batch since migration AccessLogChainDigest): sha256 over the previous batch's
+ * hash and the batch's header (`batchHeader`: id, logged_at, row count and the digest of its
+ * content, the rows as the writer sent them, batch-content.ts). The writer digests the content
+ * before it takes the chain lock; under the lock, PostgreSQL hashes only the previous hash and
+ * the header (`linkedHash` is the same computation, for verify).
+ *
+ * Format 1 (batches written before): sha256 over a header (previous hash, batch id, logged_at,
+ * row count) and one line per row: the request's metadata and the row's decision as canonical
+ * JSON (`rowDigestInput`), in the row's own shape (one category, or "v2" with its categories).
+ * Kept so that verify still checks those batches as they were written.
  */
 export interface RequestMeta {
   requestId: string;
@@ -49,8 +54,8 @@ export const GENESIS_HASH = '0'.repeat(64);
 /** pg_advisory_xact_lock key shared by every gateway process: held while a batch takes its place in the chain. */
 export const CHAIN_LOCK = 7_246_531;
 
-/** `[at, requestId, ..., policyHash` (no closing bracket): the request's share of each row's line. */
-export function requestDigestPrefix(m: RequestMeta): string {
+/** Format 1: `[at, requestId, ..., policyHash` (no closing bracket), the request's share of each row's line. */
+function requestDigestPrefix(m: RequestMeta): string {
   const json = JSON.stringify([m.at.toISOString(), m.requestId, m.caller, m.roles, m.purpose, m.justification, m.clientAddress, m.policyHash]);
   return json.slice(0, -1);
 }
@@ -67,19 +72,15 @@ const CONTROLS = /[\x00-\x1f]/g;
 
 /**
  * A free-text value as the log stores it: control characters (the log's separators among them,
- * here and in batch-insert.ts) replaced by U+FFFD. Applied to record ids in paths, customer ids,
+ * here and in batch-content.ts) replaced by U+FFFD. Applied to record ids in paths, customer ids,
  * places and rules before a row is hashed, so the stored row and its hash agree.
  */
 export function loggable(v: string): string {
   return CONTROL.test(v) ? v.replace(CONTROLS, '\uFFFD') : v;
 }
 
-/**
- * One row's decision as a JSON object, lists joined: the text the writer sends to PostgreSQL
- * (batch-insert.ts) and hashes, and the text verify rebuilds from the stored row. Key order is
- * part of the format.
- */
-export function decisionJson(d: DecisionRow): string {
+/** Format 1: one row's decision as a JSON object, lists joined. Key order is part of the format. */
+function decisionJson(d: DecisionRow): string {
   return JSON.stringify({
     c: d.customerId, p: d.fieldPath, e: d.effect, r: d.reason, u: d.rule, g: d.categories.join(LIST_SEP), t: d.categoryTypes.join(LIST_SEP),
     x: d.categoryFieldEnds.join(','), f: d.fields.length ? d.fields.join(LIST_SEP) : null,
@@ -94,8 +95,8 @@ function singleCategorySuffix(r: LogRow): string {
   return ',' + JSON.stringify([r.customerId, r.typeName, r.fieldPath, r.fields, r.category, r.effect, r.reason, r.rule]).slice(1);
 }
 
-/** The exact text a stored row contributes to its batch hash. */
-export function rowDigestInput(r: LogRow): string {
+/** Format 1: the exact text a stored row contributes to its batch hash. */
+function rowDigestInput(r: LogRow): string {
   if (r.categories === null) return requestDigestPrefix(r) + singleCategorySuffix(r);
   return requestDigestPrefix(r) + decisionSuffix(decisionJson({
     customerId: r.customerId, fieldPath: r.fieldPath, effect: r.effect, reason: r.reason, rule: r.rule,
@@ -103,22 +104,20 @@ export function rowDigestInput(r: LogRow): string {
   }));
 }
 
-/** The lines of a request's rows (as `decisionJson`), each ending in a newline, ready to be hashed. */
-export function requestDigestLines(meta: RequestMeta, rows: readonly string[]): string {
-  const prefix = requestDigestPrefix(meta);
-  let out = '';
-  for (const json of rows) out += prefix + decisionSuffix(json) + '\n';
-  return out;
-}
-
-/** The batch hash from its header and the concatenated row lines (`requestDigestLines`). */
-export function batchHashOfLines(prevHash: string, batchId: string, loggedAt: Date, rowCount: number, lines: Iterable<string>): string {
+/** Format 1: the hash of a batch written before AccessLogChainDigest, from its stored rows. */
+export function batchHash(prevHash: string, batchId: string, loggedAt: Date, rows: readonly LogRow[]): string {
   const h = createHash('sha256');
-  h.update(`${prevHash}\n${batchId}\n${loggedAt.toISOString()}\n${rowCount}\n`);
-  for (const l of lines) h.update(l);
+  h.update(`${prevHash}\n${batchId}\n${loggedAt.toISOString()}\n${rows.length}\n`);
+  for (const r of rows) h.update(rowDigestInput(r) + '\n');
   return h.digest('hex');
 }
 
-export function batchHash(prevHash: string, batchId: string, loggedAt: Date, rows: readonly LogRow[]): string {
-  return batchHashOfLines(prevHash, batchId, loggedAt, rows.length, rows.map((r) => rowDigestInput(r) + '\n'));
+/** Format 2: what the batch's hash covers besides the previous hash. */
+export function batchHeader(batchId: string, loggedAt: Date, rowCount: number, contentDigest: string): string {
+  return `${batchId}\n${loggedAt.toISOString()}\n${rowCount}\n${contentDigest}`;
+}
+
+/** Format 2: the batch's hash, as access_log_link computes it in PostgreSQL. */
+export function linkedHash(prevHash: string, header: string): string {
+  return createHash('sha256').update(`${prevHash}\n${header}`).digest('hex');
 }

@@ -1,11 +1,12 @@
 import { DataSource } from 'typeorm';
-import { batchHash, GENESIS_HASH, LogRow } from './chain';
+import { batchHash, batchHeader, GENESIS_HASH, linkedHash, LogRow } from './chain';
+import { batchContent, contentDigest } from './batch-content';
 
 /**
  * Verifies the access log's hash chain (`npm run audit -- verify`).
  *
  * Walks access_log_batches in chain order (chain_seq), rebuilds each batch's rows from access_log exactly as the
- * writer hashed them (`rowDigestInput`), recomputes `batchHash` and checks, for every batch:
+ * writer hashed them, in the batch's hash format (chain.ts), recomputes its hash and checks, for every batch:
  *   - its prev_hash is the previous batch's hash (GENESIS_HASH for the first batch ever written),
  *   - its rows are all there (row_count),
  *   - its hash is the hash of its prev_hash, id, logged_at and rows.
@@ -67,6 +68,7 @@ interface BatchRecord {
   prev_hash: string;
   hash: string;
   row_count: number;
+  hash_format: number;
 }
 
 interface AccessLogRecord {
@@ -101,6 +103,24 @@ export function toLogRow(r: AccessLogRecord): LogRow {
   };
 }
 
+/**
+ * The batch's hash recomputed from its stored rows, in its format. Format 2 rebuilds the content
+ * the writer sent (batch-content.ts): each row's request from its metadata, its decision from its
+ * columns. A row of the old one-category shape cannot be in such a batch unless it was altered;
+ * it then contributes empty lists, and the hash does not match.
+ */
+function recomputeHash(b: BatchRecord, rows: LogRow[]): string {
+  if (b.hash_format === 1) return batchHash(b.prev_hash, b.id, b.logged_at, rows);
+  const content = batchContent(rows.map((r) => ({
+    meta: r,
+    rows: [{
+      customerId: r.customerId, fieldPath: r.fieldPath, effect: r.effect, reason: r.reason, rule: r.rule,
+      categories: r.categories ?? [], categoryTypes: r.categoryTypes ?? [], categoryFieldEnds: r.categoryFieldEnds ?? [], fields: r.fields,
+    }],
+  })));
+  return linkedHash(b.prev_hash, batchHeader(b.id, b.logged_at, rows.length, contentDigest(content)));
+}
+
 /** Where the walk starts (after this chain_seq): the beginning, or after a prune past the last batch of the pruned range. */
 async function startingPoint(ds: DataSource): Promise<{ afterSeq: string; pruned: boolean }> {
   const [{ pruned_until: prunedUntil }] = await ds.query(`SELECT max(range_end) AS pruned_until FROM access_log_prunes`);
@@ -120,7 +140,7 @@ async function* batchesBetween(ds: DataSource, afterSeq: string, upToSeq: string
   for (;;) {
     const page: BatchRecord[] = await ds.query(
       // b.chain_seq, not seq: ORDER BY seq would sort by the text output column.
-      `SELECT b.id::text AS id, b.chain_seq::text AS seq, b.logged_at, b.prev_hash, b.hash, b.row_count FROM access_log_batches b
+      `SELECT b.id::text AS id, b.chain_seq::text AS seq, b.logged_at, b.prev_hash, b.hash, b.row_count, b.hash_format FROM access_log_batches b
        WHERE b.chain_seq > $1 AND b.chain_seq <= $2 ORDER BY b.chain_seq LIMIT ${BATCH_PAGE}`,
       [lastSeq, upToSeq],
     );
@@ -177,7 +197,7 @@ export async function verifyChain(ds: DataSource, opts: VerifyOptions = {}): Pro
       }
       return result({ batchId: b.id, reason: 'row count mismatch', expected: b.row_count, actual: found });
     }
-    const recomputed = batchHash(b.prev_hash, b.id, b.logged_at, records.map(toLogRow));
+    const recomputed = recomputeHash(b, records.map(toLogRow));
     if (recomputed !== b.hash) {
       return result({ batchId: b.id, reason: 'hash mismatch', expected: b.hash, actual: recomputed });
     }

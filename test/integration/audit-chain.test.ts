@@ -109,6 +109,19 @@ test('a change made around the triggers breaks the chain at the changed batch', 
     await su.query(`UPDATE access_log SET categories = $2 WHERE id = $1`, [multi.id, multi.categories]);
     expect((await verifyChain(ds)).ok).toBe(true);
 
+    // One row's request metadata rewritten: the read is put on another caller.
+    const [read] = await ds.query(`SELECT a.caller FROM access_log a WHERE a.id = $1`, [multi.id]);
+    await su.query(`UPDATE access_log SET caller = 'someone-else' WHERE id = $1`, [multi.id]);
+    expect(await verifyChain(ds)).toMatchObject({ ok: false, firstBroken: { batchId: holder.id, reason: 'hash mismatch', expected: holder.hash } });
+    await su.query(`UPDATE access_log SET caller = $2 WHERE id = $1`, [multi.id, read.caller]);
+
+    // The batch's hash format switched to the old one: its hash is then checked over row lines, and fails.
+    expect(await ds.query(`SELECT hash_format FROM access_log_batches WHERE id = $1`, [holder.id])).toEqual([{ hash_format: 2 }]);
+    await su.query(`UPDATE access_log_batches SET hash_format = 1 WHERE id = $1`, [holder.id]);
+    expect(await verifyChain(ds)).toMatchObject({ ok: false, firstBroken: { batchId: holder.id, reason: 'hash mismatch', expected: holder.hash } });
+    await su.query(`UPDATE access_log_batches SET hash_format = 2 WHERE id = $1`, [holder.id]);
+    expect((await verifyChain(ds)).ok).toBe(true);
+
     // A row removed: the batch's row count no longer matches.
     const [rowCount] = await ds.query(`SELECT row_count FROM access_log_batches WHERE id = $1`, [second.id]);
     await su.query(`CREATE TEMP TABLE saved AS SELECT * FROM access_log WHERE id = $1`, [row.id]);

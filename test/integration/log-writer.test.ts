@@ -5,6 +5,7 @@ import { createGroupCommitWriter, RequestMeta } from '../../src/audit/log-writer
 import { DecisionRecord } from '../../src/audit/decision-record';
 import { CHAIN_LOCK, GENESIS_HASH } from '../../src/audit/chain';
 import { verifyChain } from '../../src/audit/verify-chain';
+import { writeBatch } from '../../src/audit/batch-insert';
 
 /**
  * The group-commit writer: concurrent requests share commits; a full queue makes requests wait,
@@ -155,5 +156,19 @@ test('values with quotes, backslashes, commas, braces and Thai text are stored a
     roles: odd.roles, justification: odd.justification, client_address: '::1', customer_id: decision.customerId, field_path: 'customers.0',
     fields: decision.fields, effect: 'DENY', reason: 'NO_CONSENT',
   }]);
+  expect((await verifyChain(stores.gateway)).ok).toBe(true);
+});
+
+test('requests with the same metadata in one batch, apart or together, are stored apart and verify (they share one request number in the hash)', async () => {
+  const same = meta('twice-1');
+  const other = meta('twice-2');
+  const decision = (customerId: string): DecisionRecord => ({ ...records(1)[0], customerId });
+  await writeBatch(stores.gateway, [
+    { meta: same, records: [decision('a1')] },
+    { meta: other, records: [decision('b1')] },
+    { meta: same, records: [decision('a2'), decision('a3')] },
+  ]);
+  const stored = await stores.gateway.query(`SELECT request_id, customer_id FROM access_log WHERE request_id LIKE 'twice-%' ORDER BY id`);
+  expect(stored).toEqual([['twice-1', 'a1'], ['twice-2', 'b1'], ['twice-1', 'a2'], ['twice-1', 'a3']].map(([request_id, customer_id]) => ({ request_id, customer_id })));
   expect((await verifyChain(stores.gateway)).ok).toBe(true);
 });
