@@ -80,7 +80,7 @@ const DEFAULTS = {
   GATEWAY_POLICY: path.join(PROJECT_ROOT, 'policies', 'smarttech.yaml'),
   GATEWAY_MAX_BATCH: '100',
   // Query limits (src/http/limits.ts), about twice what the heaviest legitimate document needs, measured
-  // (test/integration/hostile-input.test.ts): customers(ids: 100 literal ids) with every field is 2,600
+  // (test/integration/hostile-input-query-limits.test.ts): customers(ids: 100 literal ids) with every field is 2,600
   // characters, 330 tokens, depth 4, cost 11,201; accessLog(first: 500) with every field costs 12,501;
   // eraseMinorsWithoutGuardianConsent(limit: 1000) with every field 23,001. No client query uses an
   // alias or a directive (and the schema has no executable directive yet).

@@ -6,7 +6,7 @@ import { maxDepthRule } from '@escape.tech/graphql-armor-max-depth';
 import { maxDirectivesRule } from '@escape.tech/graphql-armor-max-directives';
 import { estimateCost, listSizeArguments } from '../../src/http/limits';
 
-/** Helpers of test/integration/hostile-input.test.ts: requests, whole outcomes, and what the query limits count. */
+/** Helpers of the hostile-input tests (test/integration/hostile-input-*.test.ts): requests, whole outcomes, and what the query limits count. */
 
 export const post = (server: http.Server, body: unknown, headers: Record<string, string>) =>
   request(server).post('/graphql').set({ 'content-type': 'application/json', ...headers }).send(body as object);

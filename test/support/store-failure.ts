@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 
-/** Helpers of test/integration/store-failure.test.ts: the expected 503 bodies, and PostgreSQL's processes. */
+/** Helpers of the store-failure tests (test/integration/store-failure-*.test.ts): the expected 503 bodies, and PostgreSQL's processes. */
 
 /** The 503 answer of a GraphQL root field: the field (or, if not nullable, all data) null and one coded error. */
 export function rootUnavailable(field: string, column: number, code: string, message: string, data: unknown) {

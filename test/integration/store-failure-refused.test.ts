@@ -1,25 +1,23 @@
-import fs from 'node:fs';
-import path from 'node:path';
 import { Client } from 'pg';
-import { DataSource } from 'typeorm';
 import { GraphQLError } from 'graphql';
-import { ensureDatabases } from '../../src/db/embedded-postgres';
-import { closeStores, openStores } from '../../src/stores/open-stores';
-import { dataSourceFor, StoreName } from '../../ormconfig';
+import { dataSourceFor } from '../../ormconfig';
 import { isConnectionFailure } from '../../src/http/graphql-plugin';
 import { verifyChain } from '../../src/audit/verify-chain';
-import { createGroupCommitWriter } from '../../src/audit/log-writer';
-import { ADULT, grantConsent, insertCustomers } from '../fixtures/customers';
-import { ClusterProcess, freePort, GatewayProcess, graphql, httpRequest, HttpResult, spawnGateway, startClusterProcess, tokenFor } from '../support/processes';
-import { childrenOf, rootUnavailable, routeUnavailable } from '../support/store-failure';
+import { ADULT } from '../fixtures/customers';
+import { graphql, startClusterProcess } from '../support/processes';
+import { rootUnavailable, routeUnavailable } from '../support/store-failure';
+import {
+  ACCESS_LOG, admin, asAuditor, asDpo, auditExport, DBS, DENIED_ONLY, DIR, env, expectAnswer, EXPLAIN, GRANT, healthz, HISTORY, marketingRead,
+  PROMPT_MS, read, READ, readyz, subjectExport, useFailureGateway, waitReady, withheld, WITHDRAW,
+} from '../support/store-failure-gateway';
 
 /**
- * Failure and recovery (issue 6, item 2). A gateway process (dist/src/main.js) runs over an
- * embedded PostgreSQL of this test's own, in .data/, so stopping it leaves the suite's shared
- * server alone. In turn: the gateway database alone refuses connections (ALLOW_CONNECTIONS false,
- * its sessions ended), then the billing database alone, then the whole server is frozen (SIGSTOP:
- * connections stay open and nothing answers, as when a host vanishes), then it is stopped, then
- * started again on the same folder and port, the gateway process running throughout.
+ * Failure and recovery (issue 6, item 2) when PostgreSQL refuses connections, against a gateway
+ * process over a PostgreSQL of this file's own (useFailureGateway). In turn: the gateway database
+ * alone refuses connections (ALLOW_CONNECTIONS false, its sessions ended), then the billing
+ * database alone, then the whole server is stopped, then started again on the same folder and
+ * port, the gateway process running throughout. A server that stops answering without closing
+ * its connections: store-failure-frozen.test.ts.
  *
  * The contract: a request whose data cannot be read or whose access-log entries cannot be
  * written gets HTTP 503 with exactly one coded error and no personal data, promptly (never a
@@ -29,96 +27,7 @@ import { childrenOf, rootUnavailable, routeUnavailable } from '../support/store-
  * 503 naming the unreachable stores; /healthz stays 200. When the database returns, the pools
  * reconnect and the gateway serves again without a restart, reading state afresh.
  */
-jest.setTimeout(240_000);
-
-const DIR = path.resolve(__dirname, '../../.data', `failure-pg-${process.pid}`);
-const DBS: Record<StoreName, string> = { gateway: 'gateway', crm: 'crm', billing: 'billing' };
-/** connectionTimeoutMillis is 3 s: every answer during an outage comes well within this. */
-const PROMPT_MS = 5_000;
-
-let pgPort: number;
-let cluster: ClusterProcess | null = null;
-let urls: Record<StoreName, string>;
-let gw: GatewayProcess;
-let tokens: Record<'crm' | 'billing' | 'marketing' | 'dpo' | 'auditor', string>;
-/** Request ids of every 503 answer: none of them may have access-log entries. */
-const withheld: string[] = [];
-
-const READ = `{ customer(id: "${ADULT.id}") { id firstName emails { address } } }`;
-/** Only categories the purpose never covers: decided without customer state, denied, logged. */
-const DENIED_ONLY = `{ customer(id: "${ADULT.id}") { nationalId } }`;
-const EXPLAIN = `{ explain(customerId: "${ADULT.id}", purpose: "marketing", categories: ["contact.email"]) { decisions { category effect reason } } }`;
-const WITHDRAW = `mutation { withdrawConsent(customerId: "${ADULT.id}", purpose: "marketing") { action purpose } }`;
-const GRANT = `mutation { grantConsent(input: { customerId: "${ADULT.id}", purpose: "marketing", source: "email" }) { action purpose } }`;
-const HISTORY = `{ consentHistory(customerId: "${ADULT.id}") { kind action purpose } }`;
-const ACCESS_LOG = `{ accessLog(first: 5) { edges { node { requestId caller category effect } } } }`;
-
-const read = (query = READ) => graphql(gw.port, { token: tokens.crm, purpose: 'account_management', query });
-const marketingRead = () => graphql(gw.port, { token: tokens.marketing, purpose: 'marketing', query: READ });
-const asDpo = (query: string) => graphql(gw.port, { token: tokens.dpo, query });
-const asAuditor = (query: string) => graphql(gw.port, { token: tokens.auditor, query });
-const auditExport = () => httpRequest(gw.port, { path: '/audit/export', headers: { authorization: `Bearer ${tokens.auditor}` } });
-const subjectExport = () => httpRequest(gw.port, { path: `/subjects/${ADULT.id}/export`, headers: { 'x-purpose': 'data_subject_request', authorization: `Bearer ${tokens.dpo}` } });
-const readyz = () => httpRequest(gw.port, { path: '/readyz' });
-const healthz = () => httpRequest(gw.port, { path: '/healthz' });
-
-function expectAnswer(r: HttpResult, status: number, body: unknown): void {
-  expect({ status: r.status, body: r.json, type: r.headers['content-type'] }).toEqual({ status, body, type: 'application/json; charset=utf-8' });
-  expect(r.endedAt - r.startedAt).toBeLessThan(PROMPT_MS);
-  // No personal value of the customer, no stack, no SQL or driver detail in any answer.
-  for (const s of [ADULT.firstName, ADULT.email, ADULT.lastName, 'stack', 'ECONNREFUSED', 'QueryFailedError', 'postgres']) expect(r.text).not.toContain(s);
-  expect(r.text).not.toMatch(/\bat \S+ \(/);
-  withheld.push(String(r.headers['x-request-id']));
-}
-
-async function admin<T>(sql: string): Promise<T[]> {
-  const c = new Client({ connectionString: cluster!.adminUrl });
-  await c.connect();
-  try {
-    return (await c.query(sql)).rows as T[];
-  } finally {
-    await c.end();
-  }
-}
-
-async function waitReady(timeoutMs: number): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    const r = await readyz();
-    if (r.status === 200) return Date.now() - started;
-    if (Date.now() - started > timeoutMs) throw new Error(`not ready after ${timeoutMs} ms: ${r.text}`);
-    await new Promise((res) => setTimeout(res, 200));
-  }
-}
-
-beforeAll(async () => {
-  fs.rmSync(DIR, { recursive: true, force: true });
-  pgPort = await freePort();
-  cluster = await startClusterProcess(DIR, pgPort);
-  await ensureDatabases(cluster.adminUrl, Object.values(DBS));
-  urls = { gateway: cluster.urlFor(DBS.gateway), crm: cluster.urlFor(DBS.crm), billing: cluster.urlFor(DBS.billing) };
-  const stores = await openStores(urls, { migrate: true });
-  try {
-    await insertCustomers(stores, [ADULT]);
-    await grantConsent(stores, ADULT.id, 'marketing');
-  } finally {
-    await closeStores(stores);
-  }
-  gw = await spawnGateway(urls);
-  tokens = {
-    crm: await tokenFor('crm-service', ['service']),
-    billing: await tokenFor('billing-service', ['service']),
-    marketing: await tokenFor('marketing-service', ['service']),
-    dpo: await tokenFor('dpo-console', ['dpo']),
-    auditor: await tokenFor('security-audit', ['auditor']),
-  };
-});
-
-afterAll(async () => {
-  await gw?.stop();
-  await cluster?.stop();
-  fs.rmSync(DIR, { recursive: true, force: true });
-});
+useFailureGateway();
 
 test('healthy: reads are served and /readyz is 200', async () => {
   const r = await read();
@@ -185,7 +94,7 @@ describe('the gateway database refuses connections (CRM and billing up)', () => 
 describe('the billing store refuses connections (CRM and the gateway database up)', () => {
   /** Resolves the CRM fields and the state first; the billing lists fail after them. */
   const PAYMENT_READ = `{ customer(id: "${ADULT.id}") { id firstName bankAccounts { accountNumber } orders { total } } }`;
-  const payment = () => graphql(gw.port, { token: tokens.billing, purpose: 'payment', query: PAYMENT_READ });
+  const payment = () => graphql(env.gw.port, { token: env.tokens.billing, purpose: 'payment', query: PAYMENT_READ });
   beforeAll(async () => {
     await admin(`ALTER DATABASE ${DBS.billing} ALLOW_CONNECTIONS false`);
     await admin(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '${DBS.billing}'`);
@@ -219,51 +128,6 @@ describe('the billing store refuses connections (CRM and the gateway database up
   });
 });
 
-describe('PostgreSQL frozen (connections open, nothing answers: a host gone without closing its sockets)', () => {
-  let pids: number[] = [];
-  const signal = (sig: NodeJS.Signals) => {
-    for (const pid of pids) {
-      try {
-        process.kill(pid, sig);
-      } catch {
-        // already gone
-      }
-    }
-  };
-  beforeAll(async () => {
-    await read(); // pooled connections to every store are open
-    const postmaster = Number(fs.readFileSync(path.join(DIR, 'postmaster.pid'), 'utf8').split('\n')[0]);
-    pids = [postmaster, ...childrenOf(postmaster)];
-    signal('SIGSTOP');
-  });
-  afterAll(() => signal('SIGCONT'));
-
-  test('/readyz answers 503 within its bound instead of hanging, and again on the next probe; /healthz stays 200', async () => {
-    for (let i = 0; i < 2; i++) {
-      const r = await readyz();
-      expect({ status: r.status, body: r.json }).toEqual({ status: 503, body: { status: 'not ready', stores: { gateway: 'unreachable', crm: 'unreachable', billing: 'unreachable' } } });
-      expect(r.endedAt - r.startedAt).toBeLessThan(PROMPT_MS);
-    }
-    expect((await healthz()).status).toBe(200);
-  });
-
-  test('thawed: ready and serving again by itself', async () => {
-    signal('SIGCONT');
-    await waitReady(15_000);
-    expect((await read()).status).toBe(200);
-  });
-});
-
-test('the access-log writer refuses an append it cannot commit in time (a database that stopped answering)', async () => {
-  const hung = { transaction: () => new Promise<never>(() => undefined) } as unknown as DataSource;
-  const writer = createGroupCommitWriter(hung, { commitTimeoutMs: 300 });
-  const meta = { requestId: 'r1', caller: 'crm-service', roles: ['service'], purpose: 'account_management', justification: null, clientAddress: null, policyHash: 'h', at: new Date() };
-  const record = { customerId: ADULT.id, typeName: 'Customer', recordPath: 'customer', fields: ['firstName'], category: 'identity.name', effect: 'ALLOW' as const, reason: null, rule: null };
-  const started = performance.now();
-  await expect(writer.append(meta, [record])).rejects.toThrow('access-log commit timed out');
-  expect(performance.now() - started).toBeLessThan(2_000);
-});
-
 test('a driver error that means "database unreachable" is recognised wherever it is wrapped (the edge answers 503, not 500)', () => {
   const refused = Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
   const shutdown = Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
@@ -277,8 +141,8 @@ test('a driver error that means "database unreachable" is recognised wherever it
 
 describe('PostgreSQL stopped', () => {
   beforeAll(async () => {
-    await cluster!.stop();
-    cluster = null;
+    await env.cluster!.stop();
+    env.cluster = null;
   });
 
   test('/readyz is 503 naming every store; /healthz stays 200; the process lives on', async () => {
@@ -287,14 +151,14 @@ describe('PostgreSQL stopped', () => {
     expect(r.endedAt - r.startedAt).toBeLessThan(PROMPT_MS);
     const h = await healthz();
     expect({ status: h.status, body: h.json }).toEqual({ status: 200, body: { status: 'ok' } });
-    expect(gw.child.exitCode).toBeNull();
+    expect(env.gw.child.exitCode).toBeNull();
   });
 
   test('a customer read is 503 STORE_UNAVAILABLE, the first dependency it needs, and returns nothing', async () => {
     for (const r of await Promise.all([read(), read(), marketingRead()])) {
       expectAnswer(r, 503, rootUnavailable('customer', 3, 'STORE_UNAVAILABLE', 'The CRM store is unavailable', { customer: null }));
     }
-    const many = await graphql(gw.port, { token: tokens.crm, purpose: 'account_management', query: `{ customers(ids: ["${ADULT.id}", "cus_nobody"]) { id firstName } }` });
+    const many = await graphql(env.gw.port, { token: env.tokens.crm, purpose: 'account_management', query: `{ customers(ids: ["${ADULT.id}", "cus_nobody"]) { id firstName } }` });
     expectAnswer(many, 503, rootUnavailable('customers', 3, 'STORE_UNAVAILABLE', 'The CRM store is unavailable', null));
     expectAnswer(await read(DENIED_ONLY), 503, rootUnavailable('customer', 3, 'STORE_UNAVAILABLE', 'The CRM store is unavailable', { customer: null }));
   });
@@ -313,9 +177,9 @@ describe('PostgreSQL stopped', () => {
   });
 
   test('refusals that need no database keep their own codes', async () => {
-    const noPurpose = await graphql(gw.port, { token: tokens.crm, query: READ });
+    const noPurpose = await graphql(env.gw.port, { token: env.tokens.crm, query: READ });
     expect({ status: noPurpose.status, code: (noPurpose.json as { errors: { extensions: { code: string } }[] }).errors[0].extensions.code }).toEqual({ status: 400, code: 'PURPOSE_REQUIRED' });
-    const badToken = await graphql(gw.port, { token: 'not-a-token', purpose: 'account_management', query: READ });
+    const badToken = await graphql(env.gw.port, { token: 'not-a-token', purpose: 'account_management', query: READ });
     expect(badToken.status).toBe(401);
   });
 
@@ -323,9 +187,9 @@ describe('PostgreSQL stopped', () => {
     let recoveredMs: number;
     beforeAll(async () => {
       const restarting = Date.now();
-      cluster = await startClusterProcess(DIR, pgPort);
+      env.cluster = await startClusterProcess(DIR, env.pgPort);
       // What another replica could have recorded meanwhile: the gateway last saw consent given.
-      await new Client({ connectionString: urls.gateway }).connect().then(async (c) => {
+      await new Client({ connectionString: env.urls.gateway }).connect().then(async (c) => {
         await c.query(`INSERT INTO consent_events (customer_id, purpose, action, source, recorded_by) VALUES ($1, 'marketing', 'withdraw', 'email', 'other-replica')`, [ADULT.id]);
         await c.end();
       });
@@ -337,7 +201,7 @@ describe('PostgreSQL stopped', () => {
       const r = await readyz();
       expect({ status: r.status, body: r.json }).toEqual({ status: 200, body: { status: 'ready', stores: { gateway: 'ok', crm: 'ok', billing: 'ok' } } });
       expect(recoveredMs).toBeLessThan(30_000);
-      expect(gw.child.exitCode).toBeNull();
+      expect(env.gw.child.exitCode).toBeNull();
     });
 
     test('reads succeed again, with state read afresh (the withdrawal made during the restart holds)', async () => {
@@ -369,7 +233,7 @@ describe('PostgreSQL stopped', () => {
     });
 
     test('the access-log chain is intact, and no withheld answer was logged as a disclosure', async () => {
-      const ds = dataSourceFor('gateway', urls.gateway);
+      const ds = dataSourceFor('gateway', env.urls.gateway);
       await ds.initialize();
       try {
         const result = await verifyChain(ds);
