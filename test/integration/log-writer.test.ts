@@ -172,3 +172,16 @@ test('requests with the same metadata in one batch, apart or together, are store
   expect(stored).toEqual([['twice-1', 'a1'], ['twice-2', 'b1'], ['twice-1', 'a2'], ['twice-1', 'a3']].map(([request_id, customer_id]) => ({ request_id, customer_id })));
   expect((await verifyChain(stores.gateway)).ok).toBe(true);
 });
+
+test('the chain is never extended from a snapshot taken before the lock: access_log_link refuses to run outside READ COMMITTED', async () => {
+  const c = new Client({ connectionString: url });
+  await c.connect();
+  try {
+    await c.query('BEGIN ISOLATION LEVEL REPEATABLE READ');
+    await expect(c.query(`SELECT * FROM access_log_link($1, $2, 1, now(), 'h', 1, 1, 1)`, [CHAIN_LOCK, GENESIS_HASH]))
+      .rejects.toMatchObject({ message: 'access_log_link runs in READ COMMITTED only: the chain head must be read after the lock' });
+    await c.query('ROLLBACK');
+  } finally {
+    await c.end();
+  }
+});

@@ -12,7 +12,10 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *
  * The function is VOLATILE plpgsql, so in READ COMMITTED each of its statements takes a fresh
  * snapshot: the head it reads after the lock is the one the last holder of the lock committed.
- * (One plain SQL statement could not do that: its snapshot would predate the lock.) It runs
+ * (One plain SQL statement could not do that: its snapshot would predate the lock.) Under
+ * REPEATABLE READ or SERIALIZABLE (a database whose default was changed) the snapshot would be the
+ * transaction's, taken before the lock, so the function refuses to run: the batch fails, and its
+ * requests with it (AUDIT_UNAVAILABLE), instead of two batches claiming one place. It runs
  * with the caller's rights, which may insert into access_log_batches and nothing more.
  *
  * `hash_format` says how a batch's hash was made: 1, the rows' lines (every batch written before
@@ -35,6 +38,9 @@ export class AccessLogChainDigest1764130000000 implements MigrationInterface {
         head_hash text;
         head_seq bigint;
       BEGIN
+        IF current_setting('transaction_isolation') <> 'read committed' THEN
+          RAISE EXCEPTION 'access_log_link runs in READ COMMITTED only: the chain head must be read after the lock';
+        END IF;
         PERFORM pg_advisory_xact_lock(p_lock_key);
         SELECT b.hash, b.chain_seq INTO head_hash, head_seq FROM access_log_batches b ORDER BY b.chain_seq DESC LIMIT 1;
         hash := encode(sha256(convert_to(coalesce(head_hash, p_genesis) || E'\\n' || p_header, 'UTF8')), 'hex');
