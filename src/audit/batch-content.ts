@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { LIST_SEP, RequestMeta } from './chain';
-import { DecisionRow } from './decision-rows';
 
 /**
  * A batch's rows as the writer sends them to PostgreSQL (batch-insert.ts) and as its hash covers
@@ -20,8 +19,18 @@ import { DecisionRow } from './decision-rows';
 export const ROW_SEP = '\x1e';
 export const NULL_MARK = '\x01';
 
-/** A row as sent: a DecisionRow, or one verify read back (its arrays read-only). */
-export type SentRow = { readonly [K in keyof DecisionRow]: DecisionRow[K] extends string[] | number[] ? readonly DecisionRow[K][number][] : DecisionRow[K] };
+/** A row as sent: a DecisionRow (decision-rows.ts), or one verify read back. */
+export interface SentRow {
+  readonly customerId: string | null;
+  readonly fieldPath: string;
+  readonly effect: string;
+  readonly reason: string | null;
+  readonly rule: string | null;
+  readonly categories: readonly string[];
+  readonly categoryTypes: readonly string[];
+  readonly categoryFieldEnds: readonly number[];
+  readonly fields: readonly string[];
+}
 
 export interface RequestRows {
   meta: RequestMeta;
