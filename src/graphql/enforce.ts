@@ -1,28 +1,30 @@
-import { defaultFieldResolver, getNamedType, GraphQLSchema, isAbstractType, isObjectType } from 'graphql';
+import { defaultFieldResolver, getNamedType, GraphQLField, GraphQLObjectType, GraphQLSchema, isAbstractType, isLeafType, isObjectType } from 'graphql';
 import { categoryOf } from './category.directive';
 import { GatewayContext } from '../http/context';
 import { mask } from '../policy/mask';
-import { decideField } from './field-decision';
+import { decideField, decideMetadata, SlottedCategory } from './field-decision';
 import { denyField } from './denial-error';
-import { scopeOf, scopeRecords } from './record-scope';
+import { RecordTypeInfo, scopeOf, scopeRecords } from './record-scope';
 import { categoriesByType } from './plan';
 
 /**
- * The decide stage, wired into the schema. Two wrappers:
+ * The decide stage, wired into the schema. Three wrappers:
  *  - every field that returns records holding personal data (`customers`, `emails`,
  *    `loginEvents`...) scopes each record it returns (record-scope.ts) and leaves out nested
- *    records past retention;
+ *    records the purpose may see nothing of;
  *  - every field tagged with a category lets its value leave only through the decision for its
  *    record (field-decision.ts): ALLOW returns it, MASK masks it, DENY returns null with a
- *    coded error (denial-error.ts) and the value is never read. Synchronous for plain fields (no promise per field).
+ *    coded error (denial-error.ts) and the value is never read. Synchronous for plain fields (no promise per field);
+ *  - every untagged leaf of a record (id, source, collectedAt: the record's metadata) leaves only
+ *    with a category of the record the purpose may see (decideMetadata), else it is denied.
  * Fails closed: a tagged field whose record was not scoped, a missing purpose or customer state
  * gives no value.
  */
 export function enforceCategories(schema: GraphQLSchema): GraphQLSchema {
-  const retentionCategories = categoriesByType(schema);
-  const recordTypes = typesWithTaggedFields(schema);
+  const recordTypes = recordTypeInfos(schema);
   for (const type of Object.values(schema.getTypeMap())) {
     if (!isObjectType(type) || type.name.startsWith('__')) continue;
+    const own = recordTypes.get(type.name);
     for (const field of Object.values(type.getFields())) {
       const inner = field.resolve ?? defaultFieldResolver;
       const returned = getNamedType(field.type);
@@ -30,22 +32,33 @@ export function enforceCategories(schema: GraphQLSchema): GraphQLSchema {
       if (isAbstractType(returned) && schema.getPossibleTypes(returned).some((t) => recordTypes.has(t.name))) {
         throw new Error(`${type.name}.${field.name} returns records with personal data through an abstract type; the decision wrapper does not support that`);
       }
-      if (recordTypes.has(returned.name)) {
-        const typeName = returned.name;
-        const typeCategories = retentionCategories.get(typeName) ?? [];
+      const child = recordTypes.get(returned.name);
+      if (child) {
         field.resolve = (parent, args, ctx: GatewayContext, info) => {
           const value = inner(parent, args, ctx, info);
           return value instanceof Promise
-            ? value.then((v) => scopeRecords(ctx, parent, v, typeName, typeCategories, info))
-            : scopeRecords(ctx, parent, value, typeName, typeCategories, info);
+            ? value.then((v) => scopeRecords(ctx, parent, v, child, info))
+            : scopeRecords(ctx, parent, value, child, info);
         };
+        continue;
       }
-      const category = categoryOf(field);
-      if (!category) continue;
-      const slot = categorySlot(category);
-      const resolveValue = field.resolve ?? defaultFieldResolver;
       const typeName = type.name;
       const fieldName = field.name;
+      const resolveValue = field.resolve ?? defaultFieldResolver;
+      const category = categoryOf(field);
+      if (!category) {
+        // An untagged leaf of a record is its metadata (id, source, collection time): personal
+        // data of the record, released with its categories. Only the subject's key is exempt.
+        if (!own || !isLeafType(returned) || isSubjectKey(field)) continue;
+        field.resolve = (parent, args, ctx: GatewayContext, info) => {
+          const scope = scopeOf(parent);
+          if (scope === undefined) throw new Error(`${typeName}.${fieldName}: record has no decision scope`); // a wiring bug: no value
+          const { decision, category: by } = decideMetadata(ctx, scope, typeName, fieldName, own.categories);
+          return decision.effect === 'DENY' ? denyField(ctx, decision, by, info) : resolveValue(parent, args, ctx, info);
+        };
+        continue;
+      }
+      const slot = categorySlot(category);
       field.resolve = (parent, args, ctx: GatewayContext, info) => {
         const scope = scopeOf(parent);
         if (scope === undefined) throw new Error(`${typeName}.${fieldName}: record has no decision scope`); // a wiring bug: no value
@@ -61,13 +74,42 @@ export function enforceCategories(schema: GraphQLSchema): GraphQLSchema {
   return schema;
 }
 
-/** Object types with at least one tagged field: their records need a scope. */
-function typesWithTaggedFields(schema: GraphQLSchema): Set<string> {
-  const out = new Set<string>();
-  for (const type of Object.values(schema.getTypeMap())) {
-    if (isObjectType(type) && Object.values(type.getFields()).some((f) => categoryOf(f) !== null)) out.add(type.name);
+/**
+ * Object types with at least one tagged leaf are record types: their records need a scope. For
+ * each, its categories (with slots) and, per field returning child records, every category
+ * below it.
+ */
+function recordTypeInfos(schema: GraphQLSchema): Map<string, RecordTypeInfo> {
+  const own = new Map<string, SlottedCategory[]>();
+  for (const [typeName, categories] of categoriesByType(schema)) own.set(typeName, categories.map((category) => ({ category, slot: categorySlot(category) })));
+  const below = (typeName: string, seen: Set<string>): SlottedCategory[] => {
+    if (seen.has(typeName)) return [];
+    seen.add(typeName);
+    const out = [...(own.get(typeName) ?? [])];
+    const type = schema.getType(typeName);
+    if (isObjectType(type)) for (const f of Object.values(type.getFields())) out.push(...below(getNamedType(f.type).name, seen));
+    return out;
+  };
+  const infos = new Map<string, RecordTypeInfo>();
+  for (const [typeName, categories] of own) {
+    const type = schema.getType(typeName) as GraphQLObjectType;
+    const childCategories = new Map<string, SlottedCategory[]>();
+    for (const f of Object.values(type.getFields())) {
+      const childType = getNamedType(f.type).name;
+      if (own.has(childType)) childCategories.set(f.name, below(childType, new Set([typeName])));
+    }
+    infos.set(typeName, { typeName, categories, childCategories });
   }
-  return out;
+  return infos;
+}
+
+/**
+ * The subject's key (`Customer.id`) is the one untagged leaf of a record that is not gated: it
+ * is the value the caller looked the customer up by, and the place from which the records the
+ * purpose may see are reached. Marked on the field with `@Extensions({ subjectKey: true })`.
+ */
+function isSubjectKey(field: GraphQLField<unknown, unknown>): boolean {
+  return field.extensions?.subjectKey === true;
 }
 
 /** Categories numbered once, at schema build: a customer's cached decisions are an array indexed by them. */

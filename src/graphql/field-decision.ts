@@ -56,6 +56,46 @@ function decideForCustomer(ctx: GatewayContext, customerId: string, category: st
   return { pre, cutoff: pre.effect === 'DENY' ? NO_CUTOFF : cutoffFor(ctx, category, slot) };
 }
 
+/**
+ * The decision for one category of one record, without recording it: what the record would
+ * show of that category. Used to judge whether a record is visible at all (record-scope.ts) and
+ * which category releases its metadata (decideMetadata).
+ */
+export function peekDecision(ctx: GatewayContext, customerId: string, decisions: CachedDecision[], collectedAt: number, category: string, slot: number): Decision {
+  const cached = (decisions[slot] ??= decideForCustomer(ctx, customerId, category, slot));
+  if (collectedAt > cached.cutoff) return cached.pre;
+  return applyRetention(cached.pre, ctx.purpose!, new Date(cached.cutoff), new Date(collectedAt));
+}
+
+/** A record type's categories with their decision slots, in field order (enforce.ts builds them once). */
+export interface SlottedCategory {
+  readonly category: string;
+  readonly slot: number;
+}
+
+/**
+ * A record's metadata (its id, source, collection time) is personal data of the record: it is
+ * released with the first of the record's categories the purpose may see for this record, and
+ * recorded in that category's access-log entry; when it may see none, it is denied with the
+ * decision of the first category the purpose covers (the most telling reason: RETENTION_EXPIRED,
+ * NO_CONSENT...), or of the first category when it covers none. Never masked: a masked category
+ * is still one the purpose may see, and an id or a date has no masked form.
+ */
+export function decideMetadata(ctx: GatewayContext, scope: RecordScope, typeName: string, fieldName: string, categories: readonly SlottedCategory[]): { decision: Decision; category: string } {
+  let denial: SlottedCategory | null = null;
+  for (const c of categories) {
+    const d = peekDecision(ctx, scope.customerId, scope.decisions, scope.collectedAt, c.category, c.slot);
+    if (d.effect !== 'DENY') {
+      decideField(ctx, scope, typeName, fieldName, c.category, c.slot);
+      return { decision: RELEASED_WITH_RECORD, category: c.category };
+    }
+    if (denial === null && d.reason !== 'CATEGORY_NOT_IN_PURPOSE') denial = c;
+  }
+  const by = denial ?? categories[0];
+  return { decision: decideField(ctx, scope, typeName, fieldName, by.category, by.slot), category: by.category };
+}
+const RELEASED_WITH_RECORD: Decision = { effect: 'ALLOW', reason: null, rule: 'record.metadata' };
+
 /** The decision for field `fieldName` of the record with this scope, recorded for the access log. */
 export function decideField(ctx: GatewayContext, scope: RecordScope, typeName: string, fieldName: string, category: string, slot: number): Decision {
   const cached = (scope.decisions[slot] ??= decideForCustomer(ctx, scope.customerId, category, slot));

@@ -37,6 +37,7 @@ export function requestedCategories(schema: GraphQLSchema, document: DocumentNod
 function walkOperation(schema: GraphQLSchema, document: DocumentNode, operation: OperationDefinitionNode): { categories: Set<string>; personalRoot: boolean } {
   const categories = new Set<string>();
   let personalRoot = false;
+  const byType = categoriesOfTypes(schema);
   const typeInfo = new TypeInfo(schema);
   // Walk the operation and every fragment it may spread (over-approximates, never under).
   const nodes = [operation, ...document.definitions.filter((d) => d.kind === 'FragmentDefinition')];
@@ -51,6 +52,8 @@ function walkOperation(schema: GraphQLSchema, document: DocumentNode, operation:
           if (parent === schema.getQueryType() && PERSONAL_ROOT_FIELDS.has(def.name)) personalRoot = true;
           const c = categoryOf(def);
           if (c) categories.add(c);
+          // Records are shown or left out by their categories' decisions, even when none of their tagged fields is selected.
+          for (const rc of byType.get(getNamedType(def.type).name) ?? []) categories.add(rc);
         },
       }),
     );
@@ -63,7 +66,14 @@ export function planFor(categories: ReadonlySet<string>, purpose: Purpose): Oper
   return { categories, deniedByPurpose: denied, needsState: denied.size < categories.size };
 }
 
-/** type name -> categories of its tagged fields (for retention filtering of whole records). */
+const typeCategories = new WeakMap<GraphQLSchema, Map<string, string[]>>();
+function categoriesOfTypes(schema: GraphQLSchema): Map<string, string[]> {
+  let m = typeCategories.get(schema);
+  if (!m) typeCategories.set(schema, (m = categoriesByType(schema)));
+  return m;
+}
+
+/** type name -> categories of its tagged leaves, in field order: a record type's categories. */
 export function categoriesByType(schema: GraphQLSchema): Map<string, string[]> {
   const out = new Map<string, string[]>();
   for (const type of Object.values(schema.getTypeMap())) {

@@ -1,7 +1,8 @@
-import { GraphQLResolveInfo, responsePathAsArray } from 'graphql';
+import { FieldNode, GraphQLResolveInfo, Kind, responsePathAsArray, SelectionSetNode } from 'graphql';
 import { GatewayContext } from '../http/context';
-import { purposeCovers, retentionCutoff } from '../policy/decide';
-import { recordDecision, CachedDecision } from './field-decision';
+import { Decision } from '../policy/decide';
+import { CachedDecision, peekDecision, recordDecision, SlottedCategory } from './field-decision';
+import { denyField } from './denial-error';
 import { FoldedField } from '../audit/field-paths';
 import { loggable } from '../audit/chain';
 
@@ -61,8 +62,7 @@ export function scopeOf(parent: unknown): RecordScope | undefined {
 function withScope(ctx: GatewayContext, row: ScopedRow, root: string, prefix: string, outer: RecordScope | undefined, list: ListPlace | null = null, index = -1): ScopedRow {
   const customerId = row.customerId ?? row.id;
   // A customer's records share its decisions: found through the record above when it is theirs.
-  let decisions = outer !== undefined && outer.customerId === customerId ? outer.decisions : ctx.decisionCache.get(customerId);
-  if (!decisions) ctx.decisionCache.set(customerId, (decisions = []));
+  const decisions = outer !== undefined && outer.customerId === customerId ? outer.decisions : decisionsOf(ctx, customerId);
   const scope: RecordScope = { customerId, root, prefix, list, index, decisions, collectedAt: row.collectedAt ? row.collectedAt.getTime() : Infinity };
   if (row[SCOPE] === undefined) {
     row[SCOPE] = scope;
@@ -72,20 +72,41 @@ function withScope(ctx: GatewayContext, row: ScopedRow, root: string, prefix: st
 }
 
 /**
+ * What enforce.ts knows about a record type at schema build: its categories (with decision
+ * slots), and for each field returning child records, every category found below it (the
+ * child type's and its descendants'), so a record can tell whether it leads to records the
+ * purpose may see.
+ */
+export interface RecordTypeInfo {
+  readonly typeName: string;
+  readonly categories: readonly SlottedCategory[];
+  readonly childCategories: ReadonlyMap<string, readonly SlottedCategory[]>;
+}
+
+/**
  * Scopes what a record-returning field resolved to (one record or a list). Below a record, the
  * path continues its parent's; elsewhere (root fields) the record's own path is its customer's
- * place. Nested lists drop the records past retention first (see dropExpired). A list whose
- * rows had to be copied is returned as a new array, never changed in place: DataLoader hands the
- * same one to every alias of the field.
+ * place. A nested list the purpose may see nothing of, for this customer, is denied whole (null
+ * with a coded error, like a denied field: deniedList); otherwise the records it may see nothing
+ * of are left out (visibleRecords). A list whose rows had to be copied or left out is returned
+ * as a new array, never changed in place: DataLoader hands the same one to every alias of the field.
  */
-export function scopeRecords(ctx: GatewayContext, parent: unknown, value: unknown, typeName: string, typeCategories: readonly string[], info: GraphQLResolveInfo): unknown {
+export function scopeRecords(ctx: GatewayContext, parent: unknown, value: unknown, type: RecordTypeInfo, info: GraphQLResolveInfo): unknown {
   if (value === null || value === undefined) return value;
   const outer = scopeOf(parent);
   const key = String(info.path.key);
   if (!Array.isArray(value)) {
     return outer ? withScope(ctx, value as ScopedRow, outer.root, `${outer.prefix}${key}.`, outer) : withScope(ctx, value as ScopedRow, responsePathAsArray(info.path).join('.'), '', outer);
   }
-  const rows = outer ? dropExpired(ctx, typeName, typeCategories, value as ScopedRow[], outer, key) : (value as (ScopedRow | null)[]);
+  let rows = value as (ScopedRow | null)[];
+  if (outer) {
+    const denied = deniedList(ctx, type, outer, info);
+    if (denied !== null) {
+      recordDecision(ctx, outer.customerId, type.typeName, denied.category, denied.decision, outer.root, `${outer.prefix}${key}`);
+      return denyField(ctx, denied.decision, denied.category, info);
+    }
+    rows = visibleRecords(ctx, type, value as ScopedRow[], outer, key, info);
+  }
   const base = outer ? `${outer.prefix}${key}.` : `${responsePathAsArray(info.path).join('.')}.`;
   // Below a customer, the list's records are logged folded; at the root each record is a customer's place.
   const list: ListPlace | null = outer ? { base, groups: null } : null;
@@ -100,38 +121,94 @@ export function scopeRecords(ctx: GatewayContext, parent: unknown, value: unknow
 }
 
 /**
- * "Records older than their retention for the purpose are not returned": a record of a nested
- * list is dropped when every category of its type that the purpose covers is past retention.
- * Each drop is logged as a RETENTION_EXPIRED decision on `list[id=...]`. (A customer itself is
- * never dropped from `customers(ids:)`, whose answer keeps the order asked; its fields are
- * denied one by one instead.)
+ * A record's id, source and collection time are personal data of that record, and so is how
+ * many records a customer has. When the purpose may see none of a list's categories for this
+ * customer (not covered, no consent, objected, restricted, erased...), nor any of the child
+ * records the query selects below them, the list itself is denied: null with a coded error, the
+ * decision of its first category the purpose covers (the most telling reason), and one access-log
+ * entry for the list (`phones`): no record of it is looked at, so nothing of them leaks, not even
+ * whether there are any. Null when the list may show something.
  */
-
-function dropExpired(ctx: GatewayContext, typeName: string, typeCategories: readonly string[], rows: ScopedRow[], outer: RecordScope, key: string): ScopedRow[] {
-  const cutoff = ctx.purpose ? typeCutoff(ctx, typeName, typeCategories) : null;
-  if (cutoff === null) return rows;
-  return rows.filter((row) => {
-    const expired = row.collectedAt !== undefined && row.collectedAt.getTime() <= cutoff.at;
-    if (expired) {
-      recordDecision(ctx, row.customerId ?? outer.customerId, typeName, cutoff.category, { effect: 'DENY', reason: 'RETENTION_EXPIRED', rule: `purposes.${ctx.purpose!.key}.retention` },
-        outer.root, `${outer.prefix}${key}[id=${loggable(String(row.id))}]`);
-    }
-    return !expired;
-  });
+function deniedList(ctx: GatewayContext, type: RecordTypeInfo, outer: RecordScope, info: GraphQLResolveInfo): { category: string; decision: Decision } | null {
+  let denial: { category: string; decision: Decision } | null = null;
+  for (const c of type.categories) {
+    const d = peekDecision(ctx, outer.customerId, outer.decisions, Infinity, c.category, c.slot);
+    if (d.effect !== 'DENY') return null;
+    if (denial === null || (denial.decision.reason === 'CATEGORY_NOT_IN_PURPOSE' && d.reason !== 'CATEGORY_NOT_IN_PURPOSE')) denial = { category: c.category, decision: d };
+  }
+  for (const c of selectedChildCategories(type, info)) {
+    if (peekDecision(ctx, outer.customerId, outer.decisions, Infinity, c.category, c.slot).effect !== 'DENY') return null;
+  }
+  return denial;
 }
 
 /**
- * For one record type and the request's purpose: the instant at or before which a record is past
- * retention for every category of the type the purpose covers (the earliest of their cut-offs),
- * or null when none applies. Computed once per type per request.
+ * In a list the purpose may see some of, a record whose every category is past its retention
+ * for the purpose (judged by the record's own collection time, never its parent's) is left out,
+ * and logged as RETENTION_EXPIRED by its id (`accounts.0.loginEvents[id=12]`). A parent does not
+ * hide its children: a record past retention is kept, as a bare path, when the query selects
+ * child records under it that the purpose may see for this customer (an account past its own
+ * retention, through which last week's logins are reached); its own fields, metadata included,
+ * are then denied one by one with their reasons.
  */
-function typeCutoff(ctx: GatewayContext, typeName: string, typeCategories: readonly string[]): { at: number; category: string } | null {
-  const known = ctx.typeCutoffs.get(typeName);
-  if (known !== undefined) return known;
-  const purpose = ctx.purpose!;
-  const covered = typeCategories.filter((c) => purposeCovers(purpose, c));
-  const cutoffs = covered.map((c) => retentionCutoff(purpose, c, ctx.now));
-  const out = covered.length && cutoffs.every((c) => c !== null) ? { at: Math.min(...cutoffs.map((c) => c!.getTime())), category: covered[0] } : null;
-  ctx.typeCutoffs.set(typeName, out);
-  return out;
+function visibleRecords(ctx: GatewayContext, type: RecordTypeInfo, rows: ScopedRow[], outer: RecordScope, key: string, info: GraphQLResolveInfo): ScopedRow[] {
+  let kept: ScopedRow[] | null = null; // made only when a row is left out
+  let leadsToVisible: boolean | undefined;
+  for (let i = 0; i < rows.length; i++) {
+    const row = rows[i];
+    const collectedAt = row.collectedAt ? row.collectedAt.getTime() : Infinity;
+    let expired: { category: string; decision: Decision } | null = null;
+    let visible = false;
+    for (const c of type.categories) {
+      const d = peekDecision(ctx, outer.customerId, outer.decisions, collectedAt, c.category, c.slot);
+      if (d.effect !== 'DENY') {
+        visible = true;
+        break;
+      }
+      if (expired === null || (expired.decision.reason !== 'RETENTION_EXPIRED' && d.reason === 'RETENTION_EXPIRED')) expired = { category: c.category, decision: d };
+    }
+    visible ||= leadsToVisible ??= selectedChildCategories(type, info).some((c) => peekDecision(ctx, outer.customerId, outer.decisions, Infinity, c.category, c.slot).effect !== 'DENY');
+    if (visible) {
+      kept?.push(row);
+      continue;
+    }
+    kept ??= rows.slice(0, i);
+    // Every category denied while the list is not (deniedList): at least one of them for this record's age.
+    recordDecision(ctx, outer.customerId, type.typeName, expired!.category, expired!.decision, outer.root, `${outer.prefix}${key}[id=${loggable(String(row.id))}]`);
+  }
+  return kept ?? rows;
+}
+
+function decisionsOf(ctx: GatewayContext, customerId: string): CachedDecision[] {
+  let decisions = ctx.decisionCache.get(customerId);
+  if (!decisions) ctx.decisionCache.set(customerId, (decisions = []));
+  return decisions;
+}
+
+/**
+ * The categories below the child-record fields this field's selection asks for (through
+ * fragments too), worked out once per field node: Apollo keeps parsed documents, so a service
+ * sending the same query gets the same nodes.
+ */
+const selectedBelow = new WeakMap<FieldNode, readonly SlottedCategory[]>();
+function selectedChildCategories(type: RecordTypeInfo, info: GraphQLResolveInfo): readonly SlottedCategory[] {
+  if (type.childCategories.size === 0) return [];
+  const node = info.fieldNodes[0];
+  let found = info.fieldNodes.length === 1 ? selectedBelow.get(node) : undefined;
+  if (found !== undefined) return found;
+  const out = new Map<number, SlottedCategory>();
+  const visit = (set: SelectionSetNode | undefined, seen: Set<string>): void => {
+    for (const s of set?.selections ?? []) {
+      if (s.kind === Kind.FIELD) for (const c of type.childCategories.get(s.name.value) ?? []) out.set(c.slot, c);
+      else if (s.kind === Kind.INLINE_FRAGMENT) visit(s.selectionSet, seen);
+      else if (!seen.has(s.name.value)) {
+        seen.add(s.name.value);
+        visit(info.fragments[s.name.value]?.selectionSet, seen);
+      }
+    }
+  };
+  for (const n of info.fieldNodes) visit(n.selectionSet, new Set());
+  found = [...out.values()];
+  if (info.fieldNodes.length === 1) selectedBelow.set(node, found);
+  return found;
 }

@@ -38,8 +38,6 @@ export interface GatewayContext {
   readonly decisionCache: Map<string, CachedDecision[]>;
   /** Per category (by slot): the retention cut-off in ms for the purpose, computed on first use. */
   readonly retentionCutoffs: number[];
-  /** Per record type: when a nested record is past retention for every category the purpose covers, or null. */
-  readonly typeCutoffs: Map<string, { at: number; category: string } | null>;
   /** Errors of denied fields, appended to the response's errors by the respond stage. */
   readonly denials: GraphQLFormattedError[];
   /** Retention denials by (customer place, category, decision), each listing the records or fields it covered. */

@@ -147,7 +147,7 @@ export function createRequestHandler(deps: EdgeDeps): http.RequestListener {
       requestId, caller, purposeHeader: purpose, justification,
       clientAddress: req.socket.remoteAddress ?? null,
       pack: deps.pack, now: new Date(), stores: deps.stores, loaders: createLoaders(deps.stores), maxBatch: deps.maxBatch,
-      purpose: null, plan: null, states: new Map(), decisions: [], decisionCache: new Map(), retentionCutoffs: [], typeCutoffs: new Map(), denials: [], logEntries: new Map(),
+      purpose: null, plan: null, states: new Map(), decisions: [], decisionCache: new Map(), retentionCutoffs: [], denials: [], logEntries: new Map(),
     };
     const stats = { sqlStatements: 0 };
     const execution = requestStats.run(stats, () =>

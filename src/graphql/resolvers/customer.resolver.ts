@@ -50,6 +50,13 @@ function list(load: Promise<Row[]>): Promise<Row[]> {
   });
 }
 
+/**
+ * A customer's records: null with a coded denial when the purpose may see none of their
+ * categories for this customer (so not even their number leaks), the records it may see
+ * otherwise (graphql/record-scope.ts).
+ */
+const LIST = { nullable: true, description: 'Null (denied) when the purpose may see none of these records; those past retention are left out' } as const;
+
 @Resolver(() => Customer)
 export class CustomerResolver {
   @Query(() => Customer, { nullable: true, description: 'One customer by id; null if there is none. Needs X-Purpose.' })
@@ -64,47 +71,47 @@ export class CustomerResolver {
     return loadWithState(ctx, ids);
   }
 
-  @FieldResolver(() => [Email]) emails(@Root() c: Row, @Ctx() ctx: GatewayContext) {
+  @FieldResolver(() => [Email], LIST) emails(@Root() c: Row, @Ctx() ctx: GatewayContext) {
     return list(ctx.loaders.emails.load(c.id));
   }
-  @FieldResolver(() => [Phone]) phones(@Root() c: Row, @Ctx() ctx: GatewayContext) {
+  @FieldResolver(() => [Phone], LIST) phones(@Root() c: Row, @Ctx() ctx: GatewayContext) {
     return list(ctx.loaders.phones.load(c.id));
   }
-  @FieldResolver(() => [PostalAddress]) addresses(@Root() c: Row, @Ctx() ctx: GatewayContext) {
+  @FieldResolver(() => [PostalAddress], LIST) addresses(@Root() c: Row, @Ctx() ctx: GatewayContext) {
     return list(ctx.loaders.addresses.load(c.id));
   }
-  @FieldResolver(() => [SocialAccount]) socialAccounts(@Root() c: Row, @Ctx() ctx: GatewayContext) {
+  @FieldResolver(() => [SocialAccount], LIST) socialAccounts(@Root() c: Row, @Ctx() ctx: GatewayContext) {
     return list(ctx.loaders.socialAccounts.load(c.id));
   }
-  @FieldResolver(() => [Account]) accounts(@Root() c: Row, @Ctx() ctx: GatewayContext) {
+  @FieldResolver(() => [Account], LIST) accounts(@Root() c: Row, @Ctx() ctx: GatewayContext) {
     return list(ctx.loaders.accounts.load(c.id));
   }
-  @FieldResolver(() => [Communication]) communications(@Root() c: Row, @Ctx() ctx: GatewayContext) {
+  @FieldResolver(() => [Communication], LIST) communications(@Root() c: Row, @Ctx() ctx: GatewayContext) {
     return list(ctx.loaders.communications.load(c.id));
   }
-  @FieldResolver(() => [CallLog]) callLogs(@Root() c: Row, @Ctx() ctx: GatewayContext) {
+  @FieldResolver(() => [CallLog], LIST) callLogs(@Root() c: Row, @Ctx() ctx: GatewayContext) {
     return list(ctx.loaders.callLogs.load(c.id));
   }
-  @FieldResolver(() => [HealthDeclaration]) healthDeclarations(@Root() c: Row, @Ctx() ctx: GatewayContext) {
+  @FieldResolver(() => [HealthDeclaration], LIST) healthDeclarations(@Root() c: Row, @Ctx() ctx: GatewayContext) {
     return list(ctx.loaders.healthDeclarations.load(c.id));
   }
-  @FieldResolver(() => [BankAccount]) bankAccounts(@Root() c: Row, @Ctx() ctx: GatewayContext) {
+  @FieldResolver(() => [BankAccount], LIST) bankAccounts(@Root() c: Row, @Ctx() ctx: GatewayContext) {
     return list(ctx.loaders.bankAccounts.load(c.id));
   }
-  @FieldResolver(() => [PaymentCard]) paymentCards(@Root() c: Row, @Ctx() ctx: GatewayContext) {
+  @FieldResolver(() => [PaymentCard], LIST) paymentCards(@Root() c: Row, @Ctx() ctx: GatewayContext) {
     return list(ctx.loaders.paymentCards.load(c.id));
   }
-  @FieldResolver(() => [Order]) orders(@Root() c: Row, @Ctx() ctx: GatewayContext) {
+  @FieldResolver(() => [Order], LIST) orders(@Root() c: Row, @Ctx() ctx: GatewayContext) {
     return list(ctx.loaders.orders.load(c.id));
   }
-  @FieldResolver(() => [Invoice]) invoices(@Root() c: Row, @Ctx() ctx: GatewayContext) {
+  @FieldResolver(() => [Invoice], LIST) invoices(@Root() c: Row, @Ctx() ctx: GatewayContext) {
     return list(ctx.loaders.invoices.load(c.id));
   }
 }
 
 @Resolver(() => Account)
 export class AccountResolver {
-  @FieldResolver(() => [LoginEvent], { description: 'Logins on this account; those past retention for the purpose are left out' })
+  @FieldResolver(() => [LoginEvent], { ...LIST, description: 'Logins on this account; those past retention for the purpose are left out' })
   loginEvents(@Root() a: Row, @Ctx() ctx: GatewayContext) {
     return list(ctx.loaders.loginEventsByAccount.load(a.id));
   }
