@@ -1,5 +1,5 @@
 import { DirectiveLocation, GraphQLDirective, GraphQLField, GraphQLNonNull, GraphQLString, Kind } from 'graphql';
-import { Directive } from 'type-graphql';
+import { Directive, Extensions } from 'type-graphql';
 import { isKnownCategory } from '../policy/taxonomy';
 
 /**
@@ -25,4 +25,17 @@ export function categoryOf(field: GraphQLField<unknown, unknown>): string | null
   const d = field.astNode?.directives?.find((x) => x.name.value === 'category');
   const arg = d?.arguments?.find((a) => a.name.value === 'name');
   return arg && arg.value.kind === Kind.STRING ? arg.value.value : null;
+}
+
+/**
+ * Decorator: marks the subject's key (`Customer.id`), the one untagged leaf of a record that is
+ * not gated by the record's categories: it is the value the caller looked the customer up by.
+ * Every other untagged leaf of a record is its metadata, shown only with its data (enforce.ts).
+ */
+export function SubjectKey(): PropertyDecorator & MethodDecorator {
+  return Extensions({ subjectKey: true }) as PropertyDecorator & MethodDecorator;
+}
+
+export function isSubjectKey(field: GraphQLField<unknown, unknown>): boolean {
+  return field.extensions?.subjectKey === true;
 }

@@ -1,10 +1,10 @@
-import { defaultFieldResolver, getNamedType, GraphQLField, GraphQLObjectType, GraphQLSchema, isAbstractType, isLeafType, isObjectType } from 'graphql';
-import { categoryOf } from './category.directive';
+import { defaultFieldResolver, getNamedType, GraphQLObjectType, GraphQLSchema, isAbstractType, isLeafType, isObjectType } from 'graphql';
+import { categoryOf, isSubjectKey } from './category.directive';
 import { GatewayContext } from '../http/context';
 import { mask } from '../policy/mask';
 import { decideField, decideMetadata, SlottedCategory } from './field-decision';
 import { denyField } from './denial-error';
-import { RecordTypeInfo, scopeOf, scopeRecords } from './record-scope';
+import { ChildField, RecordTypeInfo, scopeOf, scopeRecords } from './record-scope';
 import { categoriesByType } from './plan';
 
 /**
@@ -76,8 +76,8 @@ export function enforceCategories(schema: GraphQLSchema): GraphQLSchema {
 
 /**
  * Object types with at least one tagged leaf are record types: their records need a scope. For
- * each, its categories (with slots) and, per field returning child records, every category
- * below it.
+ * each, its categories (with slots) and its fields returning child records, each with every
+ * category below it and its own resolver (taken before the wrapping below replaces it).
  */
 function recordTypeInfos(schema: GraphQLSchema): Map<string, RecordTypeInfo> {
   const own = new Map<string, SlottedCategory[]>();
@@ -90,26 +90,15 @@ function recordTypeInfos(schema: GraphQLSchema): Map<string, RecordTypeInfo> {
     if (isObjectType(type)) for (const f of Object.values(type.getFields())) out.push(...below(getNamedType(f.type).name, seen));
     return out;
   };
-  const infos = new Map<string, RecordTypeInfo>();
-  for (const [typeName, categories] of own) {
-    const type = schema.getType(typeName) as GraphQLObjectType;
-    const childCategories = new Map<string, SlottedCategory[]>();
-    for (const f of Object.values(type.getFields())) {
-      const childType = getNamedType(f.type).name;
-      if (own.has(childType)) childCategories.set(f.name, below(childType, new Set([typeName])));
+  const infos = new Map<string, RecordTypeInfo & { children: Map<string, ChildField> }>();
+  for (const [typeName, categories] of own) infos.set(typeName, { typeName, categories, children: new Map() });
+  for (const [typeName, info] of infos) {
+    for (const f of Object.values((schema.getType(typeName) as GraphQLObjectType).getFields())) {
+      const child = infos.get(getNamedType(f.type).name);
+      if (child) info.children.set(f.name, { type: child, below: below(child.typeName, new Set([typeName])), load: f.resolve ?? defaultFieldResolver });
     }
-    infos.set(typeName, { typeName, categories, childCategories });
   }
   return infos;
-}
-
-/**
- * The subject's key (`Customer.id`) is the one untagged leaf of a record that is not gated: it
- * is the value the caller looked the customer up by, and the place from which the records the
- * purpose may see are reached. Marked on the field with `@Extensions({ subjectKey: true })`.
- */
-function isSubjectKey(field: GraphQLField<unknown, unknown>): boolean {
-  return field.extensions?.subjectKey === true;
 }
 
 /** Categories numbered once, at schema build: a customer's cached decisions are an array indexed by them. */

@@ -1,5 +1,5 @@
-import { DocumentNode, getNamedType, GraphQLSchema, isObjectType, OperationDefinitionNode, TypeInfo, visit, visitWithTypeInfo } from 'graphql';
-import { categoryOf } from './category.directive';
+import { DocumentNode, getNamedType, GraphQLSchema, isLeafType, isObjectType, OperationDefinitionNode, TypeInfo, visit, visitWithTypeInfo } from 'graphql';
+import { categoryOf, isSubjectKey } from './category.directive';
 import { purposeCovers } from '../policy/decide';
 import { Purpose } from '../policy/pack.types';
 
@@ -52,8 +52,13 @@ function walkOperation(schema: GraphQLSchema, document: DocumentNode, operation:
           if (parent === schema.getQueryType() && PERSONAL_ROOT_FIELDS.has(def.name)) personalRoot = true;
           const c = categoryOf(def);
           if (c) categories.add(c);
-          // Records are shown or left out by their categories' decisions, even when none of their tagged fields is selected.
-          for (const rc of byType.get(getNamedType(def.type).name) ?? []) categories.add(rc);
+          // Nested records are shown, left out or denied by their categories' decisions, and a
+          // record's metadata follows them: both need those decisions even when no tagged field
+          // is selected. (A root customer is always returned: its categories count only through
+          // its fields.)
+          const returned = getNamedType(def.type);
+          if (parent !== schema.getQueryType()) for (const rc of byType.get(returned.name) ?? []) categories.add(rc);
+          if (!c && isLeafType(returned) && !isSubjectKey(def)) for (const rc of byType.get(parent.name) ?? []) categories.add(rc);
         },
       }),
     );

@@ -1,4 +1,4 @@
-import { FieldNode, GraphQLResolveInfo, Kind, responsePathAsArray, SelectionSetNode } from 'graphql';
+import { FieldNode, GraphQLFieldResolver, GraphQLResolveInfo, Kind, responsePathAsArray, SelectionSetNode } from 'graphql';
 import { GatewayContext } from '../http/context';
 import { Decision } from '../policy/decide';
 import { CachedDecision, peekDecision, recordDecision, SlottedCategory } from './field-decision';
@@ -73,14 +73,21 @@ function withScope(ctx: GatewayContext, row: ScopedRow, root: string, prefix: st
 
 /**
  * What enforce.ts knows about a record type at schema build: its categories (with decision
- * slots), and for each field returning child records, every category found below it (the
- * child type's and its descendants'), so a record can tell whether it leads to records the
- * purpose may see.
+ * slots), and its fields that return child records: each with the child type, every category
+ * found below it (the child type's and its descendants'), and the field's own resolver, so a
+ * record can find out whether it leads to records the purpose may see.
  */
 export interface RecordTypeInfo {
   readonly typeName: string;
   readonly categories: readonly SlottedCategory[];
-  readonly childCategories: ReadonlyMap<string, readonly SlottedCategory[]>;
+  readonly children: ReadonlyMap<string, ChildField>;
+}
+
+export interface ChildField {
+  readonly type: RecordTypeInfo;
+  readonly below: readonly SlottedCategory[];
+  /** The field's resolver before enforce.ts wrapped it: the child rows as stored (DataLoader-cached per request). */
+  readonly load: GraphQLFieldResolver<unknown, GatewayContext>;
 }
 
 /**
@@ -105,8 +112,14 @@ export function scopeRecords(ctx: GatewayContext, parent: unknown, value: unknow
       recordDecision(ctx, outer.customerId, type.typeName, denied.category, denied.decision, outer.root, `${outer.prefix}${key}`);
       return denyField(ctx, denied.decision, denied.category, info);
     }
-    rows = visibleRecords(ctx, type, value as ScopedRow[], outer, key, info);
+    const visible = visibleRecords(ctx, type, value as ScopedRow[], outer, key, info);
+    if (visible instanceof Promise) return visible.then((v) => scopeList(ctx, v, outer, key, info));
+    rows = visible;
   }
+  return scopeList(ctx, rows, outer, key, info);
+}
+
+function scopeList(ctx: GatewayContext, rows: (ScopedRow | null)[], outer: RecordScope | undefined, key: string, info: GraphQLResolveInfo): (ScopedRow | null)[] {
   const base = outer ? `${outer.prefix}${key}.` : `${responsePathAsArray(info.path).join('.')}.`;
   // Below a customer, the list's records are logged folded; at the root each record is a customer's place.
   const list: ListPlace | null = outer ? { base, groups: null } : null;
@@ -136,47 +149,62 @@ function deniedList(ctx: GatewayContext, type: RecordTypeInfo, outer: RecordScop
     if (d.effect !== 'DENY') return null;
     if (denial === null || (denial.decision.reason === 'CATEGORY_NOT_IN_PURPOSE' && d.reason !== 'CATEGORY_NOT_IN_PURPOSE')) denial = { category: c.category, decision: d };
   }
-  for (const c of selectedChildCategories(type, info)) {
-    if (peekDecision(ctx, outer.customerId, outer.decisions, Infinity, c.category, c.slot).effect !== 'DENY') return null;
-  }
+  if (pathsBelow(ctx, type, outer, info).length) return null;
   return denial;
 }
 
 /**
- * In a list the purpose may see some of, a record whose every category is past its retention
- * for the purpose (judged by the record's own collection time, never its parent's) is left out,
- * and logged as RETENTION_EXPIRED by its id (`accounts.0.loginEvents[id=12]`). A parent does not
- * hide its children: a record past retention is kept, as a bare path, when the query selects
- * child records under it that the purpose may see for this customer (an account past its own
- * retention, through which last week's logins are reached); its own fields, metadata included,
- * are then denied one by one with their reasons.
+ * In a list the purpose may see some of, a record whose every category is denied for it (past
+ * its retention, judged by the record's own collection time, never its parent's) is left out
+ * and logged by its id (`accounts.0.loginEvents[id=12]`). A parent does not hide its children: a
+ * record past retention is kept, as a bare path, when the query selects child records under it
+ * and at least one of them is one the purpose may see (an account past its own retention,
+ * through which last week's logins are reached); its own fields, metadata included, are then
+ * denied one by one with their reasons. Finding that out loads the child rows (the same
+ * DataLoader call their field makes next), so the list then resolves asynchronously.
  */
-function visibleRecords(ctx: GatewayContext, type: RecordTypeInfo, rows: ScopedRow[], outer: RecordScope, key: string, info: GraphQLResolveInfo): ScopedRow[] {
-  let kept: ScopedRow[] | null = null; // made only when a row is left out
-  let leadsToVisible: boolean | undefined;
+function visibleRecords(ctx: GatewayContext, type: RecordTypeInfo, rows: ScopedRow[], outer: RecordScope, key: string, info: GraphQLResolveInfo): ScopedRow[] | Promise<ScopedRow[]> {
+  let hidden: { index: number; category: string; decision: Decision }[] | null = null; // made only when a row is denied
   for (let i = 0; i < rows.length; i++) {
-    const row = rows[i];
-    const collectedAt = row.collectedAt ? row.collectedAt.getTime() : Infinity;
+    const collectedAt = rows[i].collectedAt?.getTime() ?? Infinity;
     let expired: { category: string; decision: Decision } | null = null;
-    let visible = false;
     for (const c of type.categories) {
       const d = peekDecision(ctx, outer.customerId, outer.decisions, collectedAt, c.category, c.slot);
       if (d.effect !== 'DENY') {
-        visible = true;
+        expired = null;
         break;
       }
       if (expired === null || (expired.decision.reason !== 'RETENTION_EXPIRED' && d.reason === 'RETENTION_EXPIRED')) expired = { category: c.category, decision: d };
     }
-    visible ||= leadsToVisible ??= selectedChildCategories(type, info).some((c) => peekDecision(ctx, outer.customerId, outer.decisions, Infinity, c.category, c.slot).effect !== 'DENY');
-    if (visible) {
-      kept?.push(row);
-      continue;
-    }
-    kept ??= rows.slice(0, i);
-    // Every category denied while the list is not (deniedList): at least one of them for this record's age.
-    recordDecision(ctx, outer.customerId, type.typeName, expired!.category, expired!.decision, outer.root, `${outer.prefix}${key}[id=${loggable(String(row.id))}]`);
+    if (expired !== null) (hidden ??= []).push({ index: i, ...expired });
   }
-  return kept ?? rows;
+  if (hidden === null) return rows;
+  const paths = pathsBelow(ctx, type, outer, info);
+  const leaveOut = (keep: boolean[]): ScopedRow[] => {
+    const dropped = new Set<number>();
+    hidden!.forEach((x, h) => {
+      if (keep[h]) return;
+      dropped.add(x.index);
+      recordDecision(ctx, outer.customerId, type.typeName, x.category, x.decision, outer.root, `${outer.prefix}${key}[id=${loggable(String(rows[x.index].id))}]`);
+    });
+    return dropped.size ? rows.filter((_, i) => !dropped.has(i)) : rows;
+  };
+  if (!paths.length) return leaveOut([]);
+  return Promise.all(hidden.map((x) => leadsToVisible(ctx, rows[x.index], paths, outer, info))).then(leaveOut);
+}
+
+/** Whether one of the record's selected child lists holds a record the purpose may see (its own categories, its own age). */
+async function leadsToVisible(ctx: GatewayContext, row: ScopedRow, paths: readonly ChildField[], outer: RecordScope, info: GraphQLResolveInfo): Promise<boolean> {
+  for (const child of paths) {
+    const loaded = (await child.load(row, {}, ctx, info)) as ScopedRow[] | null;
+    for (const r of loaded ?? []) {
+      const at = r.collectedAt?.getTime() ?? Infinity;
+      if (child.type.categories.some((c) => peekDecision(ctx, outer.customerId, outer.decisions, at, c.category, c.slot).effect !== 'DENY')) return true;
+      // Deeper levels are judged for the customer as a whole, not record by record.
+      if (child.type.children.size && [...child.type.children.values()].some((g) => g.below.some((c) => peekDecision(ctx, outer.customerId, outer.decisions, Infinity, c.category, c.slot).effect !== 'DENY'))) return true;
+    }
+  }
+  return false;
 }
 
 function decisionsOf(ctx: GatewayContext, customerId: string): CachedDecision[] {
@@ -186,21 +214,27 @@ function decisionsOf(ctx: GatewayContext, customerId: string): CachedDecision[] 
 }
 
 /**
- * The categories below the child-record fields this field's selection asks for (through
- * fragments too), worked out once per field node: Apollo keeps parsed documents, so a service
- * sending the same query gets the same nodes.
+ * The child-record fields this field's selection asks for (through fragments too) below which the
+ * purpose may see some category for this customer. The selected fields are worked out once per
+ * field node: Apollo keeps parsed documents, so a service sending the same query gets the same nodes.
  */
-const selectedBelow = new WeakMap<FieldNode, readonly SlottedCategory[]>();
-function selectedChildCategories(type: RecordTypeInfo, info: GraphQLResolveInfo): readonly SlottedCategory[] {
-  if (type.childCategories.size === 0) return [];
+function pathsBelow(ctx: GatewayContext, type: RecordTypeInfo, outer: RecordScope, info: GraphQLResolveInfo): ChildField[] {
+  if (type.children.size === 0) return [];
+  return selectedChildren(type, info).filter((child) => child.below.some((c) => peekDecision(ctx, outer.customerId, outer.decisions, Infinity, c.category, c.slot).effect !== 'DENY'));
+}
+
+const selectedBelow = new WeakMap<FieldNode, readonly ChildField[]>();
+function selectedChildren(type: RecordTypeInfo, info: GraphQLResolveInfo): readonly ChildField[] {
   const node = info.fieldNodes[0];
   let found = info.fieldNodes.length === 1 ? selectedBelow.get(node) : undefined;
   if (found !== undefined) return found;
-  const out = new Map<number, SlottedCategory>();
+  const out = new Set<ChildField>();
   const visit = (set: SelectionSetNode | undefined, seen: Set<string>): void => {
     for (const s of set?.selections ?? []) {
-      if (s.kind === Kind.FIELD) for (const c of type.childCategories.get(s.name.value) ?? []) out.set(c.slot, c);
-      else if (s.kind === Kind.INLINE_FRAGMENT) visit(s.selectionSet, seen);
+      if (s.kind === Kind.FIELD) {
+        const child = type.children.get(s.name.value);
+        if (child) out.add(child);
+      } else if (s.kind === Kind.INLINE_FRAGMENT) visit(s.selectionSet, seen);
       else if (!seen.has(s.name.value)) {
         seen.add(s.name.value);
         visit(info.fragments[s.name.value]?.selectionSet, seen);
@@ -208,7 +242,7 @@ function selectedChildCategories(type: RecordTypeInfo, info: GraphQLResolveInfo)
     }
   };
   for (const n of info.fieldNodes) visit(n.selectionSet, new Set());
-  found = [...out.values()];
+  found = [...out];
   if (info.fieldNodes.length === 1) selectedBelow.set(node, found);
   return found;
 }

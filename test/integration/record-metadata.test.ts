@@ -135,6 +135,23 @@ describe('SNS Helper, ระยะเวลาการเก็บรักษ�
     ]);
   });
 
+  test('an account past its retention whose logins are all past theirs too is left out, even with the logins asked for', async () => {
+    const c = await insertPerson(sns.stores, {
+      id: 'sns_old_account_3', firstName: 'Wichai', lastName: 'Longtime', dateOfBirth: bornYearsAgo(41), collectedDaysAgo: 400,
+      accounts: [
+        { username: 'wichai_old', daysAgo: 400, logins: [{ daysAgo: 390, ipAddress: '203.0.113.90', userAgent: 'curl/7' }] },
+        { username: 'wichai_older', daysAgo: 500 },
+      ],
+    });
+    const [oldAccount, olderAccount] = c.accounts;
+    const q = `query($id: ID!) { customer(id: $id) { accounts { id username loginEvents { id ipAddress } } } }`;
+    const r = await ask(sns, 'security-service', 'login_records', q, { id: c.id });
+    expectResponse(r, 200, { data: { customer: { accounts: [] } } });
+    expect(await accessLog(sns, r)).toEqual([
+      { effect: 'DENY', reason: 'RETENTION_EXPIRED', category: 'account.username', field_path: 'customer', fields: [`accounts[id=${oldAccount.id}]`, `accounts[id=${olderAccount.id}]`].sort() },
+    ]);
+  });
+
   test('without the child records in the query, an account past its retention is left out like any record', async () => {
     const c = await insertPerson(sns.stores, {
       id: 'sns_old_account_2', firstName: 'Malee', lastName: 'Longtime', dateOfBirth: bornYearsAgo(50), collectedDaysAgo: 400,

@@ -119,7 +119,7 @@ export class RightsResolver {
     return asReceipt(await eraseCustomer({ stores: ctx.stores, pack: ctx.pack, callerId: ctx.caller.id, now: ctx.now }, customerId, requestId ?? null));
   }
 
-  @Query(() => [MinorWithoutGuardianConsent], { description: 'Customers under the pack\'s minors age whose consent was given by themselves, not a guardian (DPO)' })
+  @Query(() => [MinorWithoutGuardianConsent], { description: 'Customers under the pack\'s minors age whose data is held without a guardian\'s consent: a consent they gave alone, or (minors.applies_to: all) no guardian\'s consent at all (DPO)' })
   async minorsWithoutGuardianConsent(@Arg('limit', () => Int, { defaultValue: 100, description: '1 to 1000' }) limit: number, @Ctx() ctx: GatewayContext): Promise<MinorWithoutGuardianView[]> {
     return minorsWithoutGuardianConsent(ctx.stores, ctx.pack, ctx.now, checkLimit(limit));
   }

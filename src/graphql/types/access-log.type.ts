@@ -44,7 +44,7 @@ export class AccessLogEntry {
   @Field(() => String, { nullable: true, description: 'Declared purpose; null for operations that need none' }) purpose!: string | null;
   @Field(() => String, { nullable: true, description: 'X-Justification as sent' }) justification!: string | null;
   @Field(() => String, { nullable: true, description: 'Address of the calling service' }) clientAddress!: string | null;
-  @Field(() => String, { description: 'sha256 of the policy pack in force' }) policyHash!: string;
+  @Field(() => String, { description: 'Hash of the rules of the policy pack in force (sha256 of their canonical JSON; comments and tests excluded)' }) policyHash!: string;
   @Field(() => ID, { nullable: true }) customerId!: string | null;
   @Field(() => String, { description: 'GraphQL type of the first field decided in this category (`Customer`, `Email`)' }) typeName!: string;
   @Field(() => String, { description: 'Response path of the customer the decision was on (`customer`, `customers.3`)' }) fieldPath!: string;

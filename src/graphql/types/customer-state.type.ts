@@ -46,7 +46,7 @@ export class CategoryDecision {
 export class Explanation {
   @Field(() => ID) customerId!: string;
   @Field(() => String) purpose!: string;
-  @Field(() => String, { description: 'sha256 of the policy pack in force' }) policyHash!: string;
+  @Field(() => String, { description: 'Hash of the rules of the policy pack in force (sha256 of their canonical JSON; comments and tests excluded)' }) policyHash!: string;
   @Field(() => Date) decidedAt!: Date;
   @Field(() => [CategoryDecision]) decisions!: CategoryDecision[];
 }

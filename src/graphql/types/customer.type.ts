@@ -1,5 +1,5 @@
-import { Extensions, Field, ID, ObjectType } from 'type-graphql';
-import { Category } from '../category.directive';
+import { Field, ID, ObjectType } from 'type-graphql';
+import { Category, SubjectKey } from '../category.directive';
 
 /**
  * A customer as the gateway shows it. Every personal field is nullable so one denied field does
@@ -9,7 +9,7 @@ import { Category } from '../category.directive';
  */
 @ObjectType({ description: 'A customer (data subject), with data drawn from the CRM and billing stores.' })
 export class Customer {
-  @Field(() => ID) @Extensions({ subjectKey: true }) id!: string;
+  @Field(() => ID) @SubjectKey() id!: string;
   @Field(() => String, { nullable: true, description: 'Where the customer record came from (with its own data only)' }) source!: string;
   @Field(() => Date, { nullable: true, description: 'When it was collected, retention counts from it (with its own data only)' }) collectedAt!: Date;
 

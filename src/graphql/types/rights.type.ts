@@ -107,9 +107,11 @@ export class ErasureReceipt {
   @Field(() => [ErasureCategory]) categories!: ErasureCategory[];
 }
 
-@ObjectType({ description: 'A customer under the pack\'s minors age whose consent was given by the customer, not a guardian' })
+@ObjectType({ description: 'A customer under the pack\'s minors age whose data is held without a guardian\'s consent' })
 export class MinorWithoutGuardianConsent {
   @Field(() => ID) customerId!: string;
-  @Field(() => [String], { description: 'Consent-based purposes whose consent in force the minor gave alone' }) purposes!: string[];
-  @Field(() => Date) consentGivenAt!: Date;
+  @Field(() => [String], {
+    description: 'Purposes that would process the data without a guardian: consent-based ones whose consent the minor gave alone; with minors.applies_to: all and no guardian\'s consent on record, also those on other bases the rule stops',
+  }) purposes!: string[];
+  @Field(() => Date, { nullable: true, description: 'The earliest consent the minor gave alone; null when there is none' }) consentGivenAt!: Date | null;
 }
