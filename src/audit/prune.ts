@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { addDuration } from '../policy/duration';
+import { expiryCutoff } from '../policy/duration';
 import { Duration } from '../policy/pack.types';
 import { monthStart } from './partitions';
 
@@ -7,12 +7,12 @@ import { monthStart } from './partitions';
  * Pruning the access log (`npm run audit -- prune --before YYYY-MM-DD`): the only way rows leave.
  *
  * Whole month partitions go, never single rows: a partition is dropped when its upper bound is at
- * or before `before`. Refused when `before` is later than now minus the pack's
- * access_log_retention (two years when the pack sets none). The current month's partition is
- * never dropped. Each drop is recorded in access_log_prunes in the transaction that drops it, one
- * transaction per partition, so an interrupted prune leaves every partition either dropped and
- * recorded or untouched. The batches (access_log_batches) stay: `verifyChain` starts after the
- * pruned range and trusts the first kept batch's prev_hash.
+ * or before `before`. Refused when an entry logged before `before` could still be within the
+ * pack's access_log_retention (two years when the pack sets none), by the calendar rule. The
+ * current month's partition is never dropped. Each drop is recorded in access_log_prunes in the
+ * transaction that drops it, one transaction per partition, so an interrupted prune leaves every
+ * partition either dropped and recorded or untouched. The batches (access_log_batches) stay:
+ * `verifyChain` starts after the pruned range and trusts the first kept batch's prev_hash.
  *
  * Rows in access_log_default cannot be dropped by partition; those older than `before` are
  * counted and reported, never deleted.
@@ -54,10 +54,9 @@ export class PruneRefused extends Error {
   }
 }
 
-/** The latest `before` the retention allows: now minus the retention, in UTC calendar arithmetic. */
+/** The latest `before` the retention allows: every entry logged before it has reached the end of its retention (the calendar rule, policy/duration.ts). */
 export function pruneLimit(now: Date, retention: Duration | null): Date {
-  const r = retention ?? DEFAULT_ACCESS_LOG_RETENTION;
-  return addDuration(now, { iso: `-${r.iso}`, years: -r.years, months: -r.months, days: -r.days });
+  return expiryCutoff(now, retention ?? DEFAULT_ACCESS_LOG_RETENTION);
 }
 
 interface PartitionRow {

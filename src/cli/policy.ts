@@ -5,8 +5,10 @@ import { categoriesByType } from '../graphql/plan';
 
 /**
  * `npm run policy -- check <pack.yaml> [more.yaml ...]`: validates each pack against its schema,
- * lints it against the GraphQL schema's categories, and runs its own test cases.
- * Exits 1 on any validation error, lint warning or failing test.
+ * lints it (every held category has a purpose and a retention, or is listed under not_collected;
+ * the GraphQL schema's categories), and runs its own test cases. Prints the policy hash (the
+ * rules, src/policy/pack-hash.ts) and the file's sha256.
+ * Exits 1 on any validation error, lint error or warning, or failing test.
  */
 function check(file: string, schemaCategories: string[]): boolean {
   let pack;
@@ -19,10 +21,12 @@ function check(file: string, schemaCategories: string[]): boolean {
     }
     throw err;
   }
-  const { warnings, notes } = lintPack(pack, schemaCategories);
+  const { errors, warnings, notes } = lintPack(pack, schemaCategories);
   const { run, failures, problems } = runPackTests(pack);
-  const ok = !warnings.length && !failures.length && !problems.length;
-  process.stdout.write(`${ok ? 'ok  ' : 'FAIL'} ${file} (${pack.id}): ${Object.keys(pack.purposes).length} purposes, ${run} expectations, ${failures.length} failed, ${warnings.length + problems.length} lint\n`);
+  const ok = !errors.length && !warnings.length && !failures.length && !problems.length;
+  process.stdout.write(`${ok ? 'ok  ' : 'FAIL'} ${file} (${pack.id}): ${Object.keys(pack.purposes).length} purposes, ${run} expectations, ${failures.length} failed, ${errors.length} errors, ${warnings.length + problems.length} lint\n`);
+  process.stdout.write(`  policy hash ${pack.hash} (rules), file sha256 ${pack.fileHash}\n`);
+  for (const e of errors) process.stdout.write(`  error: ${e}\n`);
   for (const w of [...warnings, ...problems]) process.stdout.write(`  lint: ${w}\n`);
   if (process.env.VERBOSE) for (const n of notes) process.stdout.write(`  note: ${n}\n`);
   else if (notes.length) process.stdout.write(`  ${notes.length} notes (categories held outside the gateway's stores; VERBOSE=1 lists them)\n`);

@@ -2,7 +2,7 @@ import { SignJWT } from 'jose';
 import { loadConfig } from '../config';
 import { devSecret } from '../http/authenticate';
 import { ROLES } from '../policy/pack.types';
-import { parseDuration } from '../policy/duration';
+import { parseDuration, periodEnd } from '../policy/duration';
 
 /**
  * `npm run token -- --caller <id> [--roles service,dpo] [--ttl 1h]`: prints one development
@@ -19,12 +19,17 @@ export async function signDevToken(opts: { caller: string; roles: string[]; ttlS
     .sign(devSecret(config));
 }
 
-export function parseTtl(raw: string): number {
+/**
+ * `--ttl` in seconds from `now`: 30s, 30m, 1h, 7d exactly; or an ISO 8601 duration (P7D, P2W,
+ * P1M, P1Y), whose months and years are calendar months and years ending where the calendar rule
+ * says (policy/duration.ts: 31 January + P1M ends with 28 or 29 February), not 30 or 365 days.
+ */
+export function parseTtl(raw: string, now: Date = new Date()): number {
   const m = /^(\d+)([smhd])$/.exec(raw);
   if (!m) {
     const d = parseDuration(raw);
-    if (!d) throw new Error(`--ttl must look like 30m, 1h, 7d, got "${raw}"`);
-    return (d.days + d.months * 30 + d.years * 365) * 86400;
+    if (!d) throw new Error(`--ttl must look like 30m, 1h, 7d or P1M, got "${raw}"`);
+    return Math.floor(periodEnd(now, d).getTime() / 1000) - Math.floor(now.getTime() / 1000);
   }
   return Number(m[1]) * { s: 1, m: 60, h: 3600, d: 86400 }[m[2] as 's' | 'm' | 'h' | 'd'];
 }

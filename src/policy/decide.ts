@@ -1,7 +1,9 @@
 import { covers, isSensitiveInTaxonomy } from './taxonomy';
-import { addDuration, subtractDuration } from './duration';
+import { expiryCutoff, periodEnd } from './duration';
 import { Duration, MaskKind, PolicyPack, Purpose } from './pack.types';
 import { consentFor, CustomerState } from './customer-state';
+import { seesAfterErasure } from './legal-hold';
+import { guardianConsentOnRecord, guardianRuleCovers } from './minors';
 
 /**
  * The decision: may this purpose see this category of this customer's data, now? One pure,
@@ -75,7 +77,7 @@ export function retentionFor(purpose: Purpose, category: string): Duration | nul
  */
 export function retentionCutoff(purpose: Purpose, category: string, now: Date): Date | null {
   const d = retentionFor(purpose, category);
-  return d ? subtractDuration(now, d) : null;
+  return d ? expiryCutoff(now, d) : null;
 }
 
 export function decide(input: DecisionInput): Decision {
@@ -100,6 +102,11 @@ interface CategoryRules {
   readonly notCovered: Decision;
   readonly withoutState: Decision;
   readonly legalObligation: boolean;
+  /** Rule 2: the purpose still sees the category after an erasure (src/policy/legal-hold.ts). */
+  readonly keptAfterErasure: boolean;
+  /** Rule 6 with `minors.applies_to: all`: a non-consent purpose under the guardian rule (src/policy/minors.ts). */
+  readonly guardianRule: boolean;
+  readonly guardianForAll: Decision;
   readonly objectable: boolean;
   readonly objected: Decision;
   readonly sensitive: boolean;
@@ -137,6 +144,9 @@ function buildRules(pack: PolicyPack, purpose: Purpose, category: string): Categ
     notCovered: deny('CATEGORY_NOT_IN_PURPOSE', `${p}.categories`),
     withoutState: { effect: 'ALLOW', reason: null, rule: `${p}.categories` },
     legalObligation,
+    keptAfterErasure: seesAfterErasure(pack, purpose, category),
+    guardianRule: guardianRuleCovers(pack, purpose),
+    guardianForAll: deny('GUARDIAN_CONSENT_REQUIRED', 'minors.applies_to'),
     objectable: purpose.directMarketing || ['consent', 'legitimate_interest', 'public_task'].includes(purpose.lawfulBasis),
     objected: deny('OBJECTED', purpose.directMarketing ? `${p}.direct_marketing` : lawful),
     sensitive,
@@ -164,8 +174,8 @@ export function decideBeforeRetention(pack: PolicyPack, purpose: Purpose, catego
   if (!r.covered) return r.notCovered;
   if (state === null) return r.withoutState;
 
-  // 2. Erased customers: only what a legal obligation keeps, for that obligation.
-  if (state.erasedAt !== null && state.erasedAt <= now && !r.legalObligation) return deny('SUBJECT_ERASED', 'erasure');
+  // 2. Erased customers: only what a legal hold keeps (its kept_after_erasure), for that obligation.
+  if (state.erasedAt !== null && state.erasedAt <= now && !r.keptAfterErasure) return deny('SUBJECT_ERASED', 'erasure');
 
   // 3. Restrictions (whole customer, or a category, optionally for one purpose only).
   if (!r.legalObligation && state.restrictions.length) {
@@ -185,10 +195,13 @@ export function decideBeforeRetention(pack: PolicyPack, purpose: Purpose, catego
     if (consent === null) return r.noConsent;
     if (consent.withdrawnAt !== null) return r.withdrawn;
     if (consent.expiresAt !== null && consent.expiresAt <= now) return deny('CONSENT_EXPIRED', 'consent.expires_at');
-    if (purpose.consentValidity && addDuration(consent.givenAt, purpose.consentValidity) <= now) return r.lapsed;
+    if (purpose.consentValidity && periodEnd(consent.givenAt, purpose.consentValidity) <= now) return r.lapsed;
     if (consent.givenBy === 'subject' && state.dateOfBirth !== null && ageAt(state.dateOfBirth, now) < pack.minors.age) return r.guardianRequired;
     if (r.sensitive && !consent.explicit) return r.explicitRequired;
   }
+
+  // 6 (minors.applies_to: all). A minor's data on any other basis needs a guardian's consent on record.
+  if (r.guardianRule && state.dateOfBirth !== null && ageAt(state.dateOfBirth, now) < pack.minors.age && !guardianConsentOnRecord(state)) return r.guardianForAll;
 
   // 7. Retention is per record: see applyRetention. 8. Allowed, possibly masked.
   return r.allowed;

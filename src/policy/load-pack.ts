@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import Ajv from 'ajv';
@@ -6,6 +5,8 @@ import { Document, LineCounter, parseDocument } from 'yaml';
 import { isKnownCategory } from './taxonomy';
 import { parseDuration } from './duration';
 import { PACK_SCHEMA } from './pack.schema';
+import { fileHash, policyHash } from './pack-hash';
+import { keptAfterErasureProblems, RawPurpose } from './legal-hold';
 import { CallerEntry, Duration, MaskKind, PolicyPack, Purpose, Role, LawfulBasis } from './pack.types';
 
 /**
@@ -63,7 +64,7 @@ export function loadPack(file: string): PolicyPack {
   }
   checkReferences(raw, report);
   if (problems.length) throw new PackError(display, problems);
-  return build(raw, file, createHash('sha256').update(text).digest('hex'));
+  return build(raw, file, policyHash(raw), fileHash(text));
 }
 
 function checkReferences(raw: Raw, report: (p: (string | number)[], m: string) => void): void {
@@ -77,6 +78,7 @@ function checkReferences(raw: Raw, report: (p: (string | number)[], m: string) =
   };
   const categoryList = raw.categories as Raw[];
   categoryList.forEach((c, i) => { if (!isKnownCategory(c.key)) report(['categories', i, 'key'], `"${c.key}" is not in the taxonomy`); });
+  ((raw.not_collected ?? []) as Raw[]).forEach((c, i) => { if (!isKnownCategory(c.key)) report(['not_collected', i, 'key'], `"${c.key}" is not in the taxonomy`); });
   seen(categoryList, 'categories', 'key');
   const purposes = seen(raw.purposes, 'purposes', 'key');
   (raw.purposes as Raw[]).forEach((p, i) => {
@@ -86,6 +88,7 @@ function checkReferences(raw: Raw, report: (p: (string | number)[], m: string) =
     if (p.direct_marketing && ['contract', 'legal_obligation', 'vital_interest'].includes(p.lawful_basis)) {
       report(['purposes', i, 'lawful_basis'], `a direct-marketing purpose cannot rest on ${p.lawful_basis}`);
     }
+    for (const [k, m] of keptAfterErasureProblems(p as RawPurpose)) report(['purposes', i, ...k], m);
   });
   seen(raw.callers, 'callers', 'id');
   (raw.callers as Raw[]).forEach((c, i) => (c.purposes as string[]).forEach((p, j) => { if (!purposes.has(p)) report(['callers', i, 'purposes', j], `unknown purpose "${p}"`); }));
@@ -97,7 +100,7 @@ function dur(iso: string | undefined): Duration | null {
   return iso === undefined ? null : parseDuration(iso);
 }
 
-function build(raw: Raw, file: string, hash: string): PolicyPack {
+function build(raw: Raw, file: string, hash: string, fileSha: string): PolicyPack {
   // Null-prototype maps: a purpose or caller named `constructor` or `__proto__` must not resolve.
   const purposes: Record<string, Purpose> = Object.create(null);
   for (const p of raw.purposes as Raw[]) {
@@ -113,6 +116,7 @@ function build(raw: Raw, file: string, hash: string): PolicyPack {
       retention,
       masking: (p.masking ?? {}) as Record<string, MaskKind>,
       consentValidity: dur(p.consent_validity),
+      keptAfterErasure: p.kept_after_erasure ?? [],
       cite: p.cite ?? null,
     };
   }
@@ -124,6 +128,7 @@ function build(raw: Raw, file: string, hash: string): PolicyPack {
     id: raw.pack.id,
     title: raw.pack.title,
     hash,
+    fileHash: fileSha,
     file,
     language: raw.pack.language ?? 'en',
     controller: raw.controller,
@@ -131,7 +136,8 @@ function build(raw: Raw, file: string, hash: string): PolicyPack {
     rights: { responseDeadline: parseDuration(raw.rights.response_deadline)!, granted: raw.rights.granted },
     accessLogRetention: dur(raw.access_log_retention),
     categories,
-    minors: { age: raw.minors.age, withoutGuardianConsent: raw.minors.without_guardian_consent },
+    notCollected: ((raw.not_collected ?? []) as Raw[]).map((c) => String(c.key)),
+    minors: { age: raw.minors.age, withoutGuardianConsent: raw.minors.without_guardian_consent, appliesTo: raw.minors.applies_to ?? 'consent' },
     purposes,
     callers,
     raw,

@@ -2,6 +2,7 @@ import { decide, Effect } from './decide';
 import { foldCustomerState, StateEvent } from './customer-state';
 import { covers } from './taxonomy';
 import { PolicyPack } from './pack.types';
+import { retentionErrors } from './retention';
 
 /**
  * Runs a pack's own test cases (kept as data in the pack, Cerbos-style) through the real
@@ -58,18 +59,18 @@ export function runPackTests(pack: PolicyPack): { run: number; failures: PackTes
 }
 
 /**
- * Lint. Warnings fail `policy check`: a category no purpose uses, a purpose none of whose
- * categories the schema has (it could never see anything), a purpose category the pack does not
- * declare, a caller with an unknown purpose. Notes do not fail: a purpose category the schema
- * lacks while others are present is data the controller holds outside the gateway's stores.
+ * Lint. Errors and warnings fail `policy check`. Errors: a held category (declared under
+ * `categories`, or held by the gateway's stores) that no purpose but the rights-administration
+ * ones covers and `not_collected` does not list, so the retention sweep would keep it forever;
+ * a `not_collected` entry that contradicts the pack (src/policy/retention.ts). Warnings: a purpose
+ * none of whose categories the schema has (it could never see anything), a purpose category the
+ * pack does not declare, a caller with an unknown purpose. Notes do not fail: a purpose category
+ * the schema lacks while others are present is data the controller holds outside the gateway's stores.
  */
-export function lintPack(pack: PolicyPack, schemaCategories: readonly string[]): { warnings: string[]; notes: string[] } {
+export function lintPack(pack: PolicyPack, schemaCategories: readonly string[]): { errors: string[]; warnings: string[]; notes: string[] } {
+  const errors = retentionErrors(pack);
   const warnings: string[] = [];
   const notes: string[] = [];
-  const used = new Set(Object.values(pack.purposes).flatMap((p) => p.categories));
-  for (const c of Object.keys(pack.categories)) {
-    if (![...used].some((u) => covers(u, c) || covers(c, u))) warnings.push(`category "${c}" is used by no purpose`);
-  }
   for (const p of Object.values(pack.purposes)) {
     const inSchema = (c: string) => schemaCategories.some((s) => covers(c, s) || covers(s, c));
     if (!p.categories.some(inSchema)) warnings.push(`purpose "${p.key}": the schema has none of its categories`);
@@ -81,5 +82,5 @@ export function lintPack(pack: PolicyPack, schemaCategories: readonly string[]):
   for (const c of Object.values(pack.callers)) {
     for (const p of c.purposes) if (!pack.purposes[p]) warnings.push(`caller "${c.id}": unknown purpose "${p}"`);
   }
-  return { warnings, notes };
+  return { errors, warnings, notes };
 }

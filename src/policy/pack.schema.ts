@@ -71,13 +71,20 @@ export const PACK_SCHEMA = {
       type: 'array', minItems: 1,
       items: { type: 'object', additionalProperties: false, required: ['key'], properties: { key: category, sensitive: { type: 'boolean' }, description: { type: 'string' }, cite } },
     },
+    not_collected: {
+      type: 'array',
+      items: { type: 'object', additionalProperties: false, required: ['key', 'cite'], properties: { key: category, cite, choice: { type: 'string' } } },
+    },
     sources: {
       type: 'array',
       items: { type: 'object', additionalProperties: false, required: ['key'], properties: { key, description: { type: 'string' }, cite } },
     },
     minors: {
       type: 'object', additionalProperties: false, required: ['age', 'without_guardian_consent'],
-      properties: { age: { type: 'integer', minimum: 1, maximum: 25 }, without_guardian_consent: { enum: ['delete', 'restrict'] }, cite, choice: { type: 'string' } },
+      properties: {
+        age: { type: 'integer', minimum: 1, maximum: 25 }, without_guardian_consent: { enum: ['delete', 'restrict'] },
+        applies_to: { enum: ['consent', 'all'] }, cite, choice: { type: 'string' },
+      },
     },
     purposes: {
       type: 'array', minItems: 1,
@@ -88,7 +95,7 @@ export const PACK_SCHEMA = {
           categories: { type: 'array', items: category },
           retention: { type: 'object', propertyNames: { anyOf: [{ const: 'default' }, category] }, additionalProperties: duration },
           masking: { type: 'object', propertyNames: category, additionalProperties: { enum: [...MASKS] } },
-          consent_validity: duration, cite, choice: { type: 'string' },
+          consent_validity: duration, kept_after_erasure: { type: 'array', items: category }, cite, choice: { type: 'string' },
         },
       },
     },

@@ -26,6 +26,11 @@ export interface Purpose {
   readonly retention: Readonly<Record<string, Duration>>;
   readonly masking: Readonly<Record<string, MaskKind>>;
   readonly consentValidity: Duration | null;
+  /**
+   * Legal-obligation purposes: the categories whose records it keeps after an erasure
+   * (src/policy/legal-hold.ts). Absent or empty: it keeps nothing.
+   */
+  readonly keptAfterErasure?: readonly string[];
   readonly cite: string | null;
 }
 
@@ -38,8 +43,13 @@ export interface CallerEntry {
 export interface PolicyPack {
   readonly id: string;
   readonly title: string;
-  /** sha256 of the pack file: recorded with every access-log entry. */
+  /**
+   * The policy hash, recorded with every access-log entry, rights request and erasure receipt:
+   * sha256 of the pack's rules in canonical form, not of its tests or comments (src/policy/pack-hash.ts).
+   */
   readonly hash: string;
+  /** sha256 of the pack file as read (tests and comments included). */
+  readonly fileHash?: string;
   readonly file: string;
   readonly language: 'th' | 'en';
   readonly controller: { name: string; contact: Record<string, string>; dpo: Record<string, string> };
@@ -48,7 +58,13 @@ export interface PolicyPack {
   readonly accessLogRetention: Duration | null;
   /** Categories this controller holds: key -> sensitive. */
   readonly categories: Readonly<Record<string, { sensitive: boolean }>>;
-  readonly minors: { age: number; withoutGuardianConsent: 'delete' | 'restrict' };
+  /**
+   * `not_collected`: categories the gateway's stores can hold that the policy does not collect;
+   * the retention sweep deletes (or anonymises) their records whatever their age (src/policy/retention.ts).
+   */
+  readonly notCollected?: readonly string[];
+  /** `appliesTo`: the age rule covers consent-based purposes only, or all processing (src/policy/minors.ts). */
+  readonly minors: { age: number; withoutGuardianConsent: 'delete' | 'restrict'; appliesTo: 'consent' | 'all' };
   readonly purposes: Readonly<Record<string, Purpose>>;
   readonly callers: Readonly<Record<string, CallerEntry>>;
   /** The rest (recipients, transfers, sources, statements, tests) kept as parsed for export and tooling. */

@@ -1,7 +1,10 @@
 import { EntityManager } from 'typeorm';
+import { subYears } from 'date-fns';
+import { utc } from '@date-fns/utc';
 import { GatewayError } from '../errors';
 import { ageAt } from '../policy/decide';
 import { PolicyPack } from '../policy/pack.types';
+import { guardianConsentOnRecord, guardianRuleCovers } from '../policy/minors';
 import { loadCustomerStates } from '../stores/gateway/load-customer-state';
 import { Stores } from '../stores/open-stores';
 import { assertOpenRequest, completeAfterOperation, onGateway } from './requests.service';
@@ -14,8 +17,8 @@ import { CUSTOMER_IDENTITY, legalHold, PERSONAL_TABLES, rowsChanged } from './re
  * receipt (what was erased, what was kept, why, and until when). Values never appear in it.
  *
  * Order, chosen so that a failure half-way never leaves data readable:
- *  1. an `erasures` row is appended first: from then on every read is SUBJECT_ERASED except for
- *     legal-obligation purposes (decide(), rule 2);
+ *  1. an `erasures` row is appended first: from then on every read is SUBJECT_ERASED except what
+ *     a legal hold keeps, for that hold and for rights administration (decide(), rule 2);
  *  2. the CRM store, in one transaction: the customer row is ANONYMISED (it stays, as the anchor
  *     of kept records and of the gateway's histories: names 'erased', date of birth 1900-01-01,
  *     gender, nationality, national id and passport null); every other record is deleted unless
@@ -26,17 +29,17 @@ import { CUSTOMER_IDENTITY, legalHold, PERSONAL_TABLES, rowsChanged } from './re
  * If a store step fails, the customer is already erased for every reader; running eraseCustomer
  * again finishes the job (every step is idempotent).
  *
- * A record is KEPT when a legal-obligation purpose of the pack covers one of its categories and
- * its retention for that category has not run out for the record (the same test as
- * RETENTION_EXPIRED): e.g. a 2-year-old tax invoice under a P5Y tax purpose, kept until collected
- * at + 5 years. Rights-administration purposes do not keep data (retention-sweep.ts). Within a
- * kept record, a category no obligation keeps is anonymised (a kept login's user agent, an
- * invoice's tax ID), and the parent of a kept record stays, anonymised (an order's items, an
- * account's username). The identity on the customer row is always anonymised, even where a
- * legal purpose covers identity.*: the legal record is the kept invoice, which carries the
- * billing name, address and tax ID as issued. Contact rows, by contrast, follow the rule: a pack
- * whose legal-obligation purpose covers contact data (Connexion, SMSMKT, Soft SQ, SNS Helper's
- * phone) keeps it, readable by that purpose only, until the receipt's date.
+ * A record is KEPT when a legal hold of the pack keeps one of its categories (a legal-obligation
+ * purpose's `kept_after_erasure`, src/policy/legal-hold.ts) and its retention for that category
+ * has not run out for the record (the same test as RETENTION_EXPIRED): e.g. a 2-year-old tax
+ * invoice under a P5Y tax purpose, kept until collected at + 5 years. A category the purpose
+ * covers but does not keep is not kept: SMSMKT's tax invoicing covers the e-mail and phone to SEND
+ * the invoice, and keeps only the invoice and its order, so the contact rows are deleted.
+ * Rights-administration purposes do not keep data. Within a kept record, a category no hold keeps
+ * is anonymised (a kept login's user agent, an invoice's tax ID), and the parent of a kept record
+ * stays, anonymised (an order's items, an account's username). The identity on the customer row
+ * is always anonymised (the loader refuses a hold that claims to keep it): the legal record is
+ * the kept invoice, which carries the billing name, address and tax ID as issued.
  * The access log and the rights requests are not erased: they are the record of what was done.
  */
 export interface KeptRecordView {
@@ -214,21 +217,28 @@ export function describeReceipt(r: ErasureReceiptView): string {
 
 export interface MinorWithoutGuardianView {
   customerId: string;
-  /** Consent-based purposes whose consent in force was given by the minor, not a guardian. */
+  /**
+   * The purposes that would process the minor's data without a guardian: consent-based ones whose
+   * consent the minor gave alone; with `minors.applies_to: all` and no guardian's consent on
+   * record, also every purpose on another basis that the rule stops (pack order).
+   */
   purposes: string[];
-  /** The earliest of those consents. */
-  consentGivenAt: Date;
+  /** The earliest consent the minor gave alone; null when there is none (applies_to: all). */
+  consentGivenAt: Date | null;
 }
 
 /**
- * Customers under the pack's `minors.age` (today) who gave a consent-based purpose's consent
- * themselves rather than through a guardian: the latest grant for the purpose was given by the
- * subject (withdrawn or not: the data was collected without a guardian either way). Erased
- * customers are left out.
+ * Customers under the pack's `minors.age` (today) whose data is held without a guardian's
+ * consent: they gave a consent-based purpose's consent themselves (the latest grant for the
+ * purpose was given by the subject, withdrawn or not: the data was collected without a guardian
+ * either way); or, where the pack's `minors.applies_to` is `all` (Soft SQ §8), no guardian's
+ * consent is on record at all (src/policy/minors.ts), whatever else is. Erased customers are left
+ * out.
  */
 export async function minorsWithoutGuardianConsent(stores: Stores, pack: PolicyPack, now: Date, limit: number): Promise<MinorWithoutGuardianView[]> {
-  const born = new Date(now);
-  born.setUTCFullYear(born.getUTCFullYear() - pack.minors.age);
+  // Born after this date (now less minors.age years, the civil calendar clamping 29 February to
+  // the 28th) is a candidate; ageAt then decides. The bound must never be later than the true one.
+  const born = subYears(now, pack.minors.age, { in: utc });
   let candidates: { id: string; dob: string }[];
   try {
     candidates = await stores.crm.query(
@@ -250,8 +260,12 @@ export async function minorsWithoutGuardianConsent(stores: Stores, pack: PolicyP
       const s = states.get(c.id)!;
       if (s.erasedAt !== null) continue;
       const own = consentPurposes.filter((p) => s.consents[p]?.givenBy === 'subject');
-      if (!own.length) continue;
-      out.push({ customerId: c.id, purposes: own, consentGivenAt: new Date(Math.min(...own.map((p) => s.consents[p].givenAt.getTime()))) });
+      const noGuardian = !guardianConsentOnRecord(s);
+      const purposes = Object.values(pack.purposes)
+        .filter((p) => own.includes(p.key) || (noGuardian && guardianRuleCovers(pack, p))).map((p) => p.key);
+      if (!purposes.length) continue;
+      const consentGivenAt = own.length ? new Date(Math.min(...own.map((p) => s.consents[p].givenAt.getTime()))) : null;
+      out.push({ customerId: c.id, purposes, consentGivenAt });
       if (out.length >= limit) break;
     }
   }

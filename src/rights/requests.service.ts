@@ -1,6 +1,6 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { GatewayError } from '../errors';
-import { addDuration } from '../policy/duration';
+import { periodEnd } from '../policy/duration';
 import { PolicyPack } from '../policy/pack.types';
 
 /**
@@ -103,7 +103,7 @@ export async function recordRightsRequest(
   const details = input.details ?? {};
   if (JSON.stringify(details).length > MAX_DETAILS_BYTES) throw new GatewayError('BAD_USER_INPUT', `details is larger than ${MAX_DETAILS_BYTES} bytes`);
   const deadline = pack.rights.responseDeadline;
-  const dueAt = addDuration(receivedAt, deadline);
+  const dueAt = periodEnd(receivedAt, deadline);
   return onGateway('rights requests', async () => {
     const [{ id }] = await ds.query(
       `INSERT INTO rights_requests (customer_id, kind, received_at, due_at, deadline, policy_hash, details, recorded_by)

@@ -1,13 +1,15 @@
 import { PolicyPack, Purpose, Duration } from '../policy/pack.types';
 import { purposeCovers, retentionFor } from '../policy/decide';
-import { addDuration, subtractDuration } from '../policy/duration';
+import { holdKeeps, legalHoldsFor, RIGHTS_ADMINISTRATION_PURPOSES } from '../policy/legal-hold';
+import { expiryCutoff, periodEnd } from '../policy/duration';
+import { categoryRetention } from '../policy/retention';
 
 /**
  * How long a pack keeps a category (longest retention, legal holds) and, from that, which rows of
  * a table the sweep may change (the cutoff conditions). The rules are in retention-sweep.ts's
  * file comment; that file re-exports the public names.
  */
-export const RIGHTS_ADMINISTRATION_PURPOSES: readonly string[] = ['data_subject_request', 'consent_management'];
+export { RIGHTS_ADMINISTRATION_PURPOSES };
 
 /** The purposes that count for retention: all but the rights-administration ones; `legalOnly` keeps the legal-obligation ones. */
 function holdingPurposes(pack: PolicyPack, legalOnly: boolean): Purpose[] {
@@ -17,23 +19,34 @@ function holdingPurposes(pack: PolicyPack, legalOnly: boolean): Purpose[] {
 }
 
 export interface LongestRetention {
-  /** False when no counted purpose covers the category. */
+  /** False when no counted purpose covers the category and the pack does not list it under not_collected. */
   readonly covered: boolean;
-  /** Records collected at or before this instant are past every counted purpose; null = some purpose keeps them without limit (or none covers). */
+  /**
+   * Records collected at or before this instant are past every counted purpose (not_collected:
+   * `now`, every record); null = some purpose keeps them without limit (or none covers).
+   */
   readonly cutoff: Date | null;
   /** The purpose and duration that set the cutoff. */
   readonly purpose: string | null;
   readonly retention: Duration | null;
 }
 
-/** The longest retention of a category across the pack's purposes (or its legal-obligation purposes only). */
+/**
+ * The longest retention of a category across the pack's purposes: categoryRetention
+ * (src/policy/retention.ts), the statement the subject export shows too; or (`legalOnly`) across
+ * the legal holds that keep it after an erasure (src/policy/legal-hold.ts).
+ */
 export function longestRetention(pack: PolicyPack, category: string, now: Date, legalOnly = false): LongestRetention {
+  if (!legalOnly) {
+    const r = categoryRetention(pack, category, now);
+    return { covered: r.rule !== 'no_purpose', cutoff: r.cutoff, purpose: r.purpose, retention: r.retention };
+  }
   let best: LongestRetention = { covered: false, cutoff: null, purpose: null, retention: null };
   for (const p of holdingPurposes(pack, legalOnly)) {
-    if (!purposeCovers(p, category)) continue;
+    if (legalOnly ? !holdKeeps(p, category) : !purposeCovers(p, category)) continue;
     const d = retentionFor(p, category);
     if (d === null) return { covered: true, cutoff: null, purpose: p.key, retention: null };
-    const cutoff = subtractDuration(now, d);
+    const cutoff = expiryCutoff(now, d);
     if (!best.covered || (best.cutoff !== null && cutoff < best.cutoff)) best = { covered: true, cutoff, purpose: p.key, retention: d };
   }
   return best;
@@ -47,18 +60,18 @@ export interface LegalHold {
 }
 
 /**
- * Why a record of an erased customer is kept: the legal-obligation purpose of the pack that
- * covers its category and keeps it the longest, if its retention has not run out for this record
- * (the same test as decide()'s RETENTION_EXPIRED). Null: nothing keeps it.
+ * Why a record of an erased customer is kept: the legal hold of the pack whose
+ * `kept_after_erasure` covers its category (src/policy/legal-hold.ts) and keeps it the longest,
+ * if its retention has not run out for this record (the same test as decide()'s
+ * RETENTION_EXPIRED). Null: nothing keeps it.
  */
 export function legalHold(pack: PolicyPack, category: string, collectedAt: Date, now: Date): LegalHold | null {
   let best: LegalHold | null = null;
-  for (const p of holdingPurposes(pack, true)) {
-    if (!purposeCovers(p, category)) continue;
+  for (const p of legalHoldsFor(pack, category)) {
     const d = retentionFor(p, category);
     if (d === null) return { purpose: p, retention: null, until: null };
-    if (collectedAt <= subtractDuration(now, d)) continue;
-    const until = addDuration(collectedAt, d);
+    const until = periodEnd(collectedAt, d);
+    if (until <= now) continue;
     if (best === null || (best.until !== null && until > best.until)) best = { purpose: p, retention: d, until };
   }
   return best;
@@ -77,6 +90,8 @@ export interface Due {
   /** Condition (over alias `t`) for rows past retention, or null when none can be. */
   cond(sql: Sql, alias: string): string | null;
   general: LongestRetention | null;
+  /** Each category of the table and its own longest retention (a row's category may go before the row). */
+  perCategory: { category: string; r: LongestRetention }[];
 }
 
 /**
@@ -98,6 +113,7 @@ export function dueFor(pack: PolicyPack, t: { categories: readonly { category: s
   return {
     uncovered,
     general: generalDue,
+    perCategory: general.map((g) => ({ category: g.c, r: g.r })),
     cond(sql, alias) {
       const parts: string[] = [];
       if (generalDue) parts.push(`${alias}.collected_at <= ${sql.param(generalDue.cutoff)}`);

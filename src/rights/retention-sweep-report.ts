@@ -9,7 +9,10 @@ export interface SweepLine {
   readonly action: 'deleted' | 'anonymised';
   /** Rows changed (or, in a dry run, that would be). */
   readonly rows: number;
-  /** The longest retention that applied and the purpose that sets it (null: erased customers' rows only). */
+  /**
+   * The longest retention that applied and the purpose that sets it. Both null: erased customers'
+   * rows only (cutoff null), or a category the pack lists under not_collected (cutoff = now: any age).
+   */
   readonly retention: string | null;
   readonly purpose: string | null;
   readonly cutoff: Date | null;
@@ -37,7 +40,8 @@ export interface SweepReport {
 export function describeSweep(r: SweepReport): string[] {
   const verb = (a: 'deleted' | 'anonymised') => (r.dryRun ? (a === 'deleted' ? 'would delete' : 'would anonymise') : a);
   const out = r.lines.map((l) => {
-    const why = l.retention ? `older than ${l.retention} (${l.purpose}), collected at or before ${l.cutoff!.toISOString()}` : 'erased customers only';
+    const why = l.retention ? `older than ${l.retention} (${l.purpose}), collected at or before ${l.cutoff!.toISOString()}`
+      : l.cutoff ? 'not collected under the pack: any age' : 'erased customers only';
     return `${l.store}.${l.table} [${l.categories.join(', ')}]: ${verb(l.action)} ${l.rows} (${why})`;
   });
   const total = r.lines.reduce((n, l) => n + l.rows, 0);

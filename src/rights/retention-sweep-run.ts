@@ -83,7 +83,29 @@ export async function runRetentionSweep(stores: Stores, pack: PolicyPack, opts: 
       store: t.store, table: t.table, categories: cats, action, rows,
       retention: due.general?.retention?.iso ?? null, purpose: due.general?.purpose ?? null, cutoff: due.general?.cutoff ?? null,
     });
-    if (cond === null) continue;
+    // A category due before its row (a shorter retention than the row's, or not collected) is
+    // anonymised on the rows that stay, so that each category goes at its own longest retention.
+    const anonymiseEarly = async () => {
+      if (t.categories.length < 2) return;
+      for (const c of t.categories) {
+        const r = due.perCategory.find((x) => x.category === c.category)!.r;
+        if (!c.anonymise || r.cutoff === null || (due.general !== null && r.cutoff <= due.general.cutoff!)) continue;
+        const cs = new Sql();
+        const rowDue = due.cond(cs, 't');
+        const where = `t.collected_at <= ${cs.param(r.cutoff)} AND NOT (${c.anonymised})${rowDue ? ` AND NOT ${rowDue}` : ''}`;
+        const rows = dryRun
+          ? await count(ds, `SELECT count(*)::int AS n FROM ${t.table} t WHERE ${where}`, cs.params)
+          : await inBatches(ds,
+            `WITH u AS (UPDATE ${t.table} SET ${c.anonymise} WHERE id IN (SELECT t.id FROM ${t.table} t WHERE ${where} ORDER BY t.id LIMIT ${batch}) RETURNING 1)
+             SELECT count(*)::int AS n FROM u`, cs.params, batch, progress(t.table, 'anonymised'));
+        lines.push({ store: t.store, table: t.table, categories: [c.category], action: 'anonymised', rows, retention: r.retention?.iso ?? null, purpose: r.purpose, cutoff: r.cutoff });
+        tally([c.category], 'anonymised', rows);
+      }
+    };
+    if (cond === null) {
+      await anonymiseEarly();
+      continue;
+    }
 
     const child = childOf(t.table);
     let keep = '';
@@ -113,6 +135,7 @@ export async function runRetentionSweep(stores: Stores, pack: PolicyPack, opts: 
       lines.push(line('anonymised', anonymised));
       tally(cats, 'anonymised', anonymised);
     }
+    await anonymiseEarly();
   }
 
   // The customer row: each identity category anonymised once past its longest retention (or erased).

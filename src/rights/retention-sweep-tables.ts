@@ -74,8 +74,8 @@ export function childOf(table: string): PersonalTable | undefined {
  * The identity categories on the customer row and how each is anonymised. Names become
  * 'erased' (NOT NULL columns); the date of birth becomes the fixed date 1900-01-01 rather than
  * the year only: a year of birth is still a quasi-identifier next to kept invoices, and no rule
- * needs the age of an erased customer (minors' rules are consent rules, which SUBJECT_ERASED
- * precedes); the column is NOT NULL, so a fixed date stands for "unknown".
+ * needs the age of an erased customer (the minors rule, decide()'s rule 6, comes after
+ * SUBJECT_ERASED); the column is NOT NULL, so a fixed date stands for "unknown".
  */
 export const CUSTOMER_IDENTITY: readonly (Required<Pick<TableCategory, 'category' | 'anonymise' | 'anonymised'>>)[] = [
   {

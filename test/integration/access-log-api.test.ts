@@ -97,13 +97,13 @@ describe('accessLog', () => {
     const query = `query($id: ID!) { customer(id: $id) { emails { address primary } mail: emails { address } accounts { loginEvents { ipAddress occurredAt } } } }`;
     const read = await env.gw.gql({ token: await env.gw.token('crm-service'), purpose: 'account_management', query, variables: { id: ADULT.id } });
     const emails = [ADULT.email, 'second.fixture@example.test', 'third.fixture@example.test'];
-    const notInPurpose = (event: number, field: string, category: string) =>
-      denied(query, ['customer', 'accounts', 0, 'loginEvents', event, field], 'CATEGORY_NOT_IN_PURPOSE', category, 'purposes.account_management.categories');
+    // account_management covers none of a login's categories: the logins under the account are denied as one list
+    // (the first of the login's categories, none covered), not record by record.
     expectResponse(read, 200, {
-      errors: [0, 1].flatMap((e) => [notInPurpose(e, 'ipAddress', 'technical.ip_address'), notInPurpose(e, 'occurredAt', 'technical.activity_time')]),
+      errors: [denied(query, ['customer', 'accounts', 0, 'loginEvents'], 'CATEGORY_NOT_IN_PURPOSE', 'technical.ip_address', 'purposes.account_management.categories')],
       data: { customer: {
         emails: emails.map((address, i) => ({ address, primary: i === 0 })), mail: emails.map((address) => ({ address })),
-        accounts: [{ loginEvents: [{ ipAddress: null, occurredAt: null }, { ipAddress: null, occurredAt: null }] }],
+        accounts: [{ loginEvents: null }],
       } },
     });
     // One path per (list, field) with the positions read; a nested list's positions under its parent record.
@@ -114,9 +114,7 @@ describe('accessLog', () => {
     expect((await entriesOf(requestId)).sort(byCategory)).toEqual([
       { ...entry, type_name: 'Email', fields: ['emails.0-2.address', 'emails.0-2.primary', 'mail.0-2.address'], category: 'contact.email',
         effect: 'ALLOW', reason: null, rule: 'purposes.account_management.lawful_basis' },
-      { ...entry, type_name: 'LoginEvent', fields: ['accounts.0.loginEvents.0-1.occurredAt'], category: 'technical.activity_time',
-        effect: 'DENY', reason: 'CATEGORY_NOT_IN_PURPOSE', rule: 'purposes.account_management.categories' },
-      { ...entry, type_name: 'LoginEvent', fields: ['accounts.0.loginEvents.0-1.ipAddress'], category: 'technical.ip_address',
+      { ...entry, type_name: 'LoginEvent', fields: ['accounts.0.loginEvents'], category: 'technical.ip_address',
         effect: 'DENY', reason: 'CATEGORY_NOT_IN_PURPOSE', rule: 'purposes.account_management.categories' },
     ]);
     const filter = { customerId: ADULT.id, field: 'Email.address' };
@@ -125,6 +123,23 @@ describe('accessLog', () => {
     expectResponse(await asAuditor(ACCESS_LOG, { filter, first: 1 }), 200, {
       data: { accessLog: { edges: [{ cursor: CURSOR, node: node(newest) }], pageInfo: { endCursor: CURSOR, hasNextPage: true } } },
     });
+
+    // A nested list the purpose sees (the DPO answering an access request): its records' fields are
+    // one path each with the positions read, under the parent record.
+    const logins = `query($id: ID!) { customer(id: $id) { accounts { loginEvents { ipAddress userAgent } } } }`;
+    const dpo = await env.gw.gql({ token: await env.gw.token('dpo-console', ['dpo']), purpose: 'data_subject_request', query: logins, variables: { id: ADULT.id } });
+    expectResponse(dpo, 200, {
+      data: { customer: { accounts: [{ loginEvents: ADULT.loginsDaysAgo.map(() => ({ ipAddress: '203.0.113.7', userAgent: 'Mozilla/5.0 (fixture)' })) }] } },
+    });
+    expect(ADULT.loginsDaysAgo).toHaveLength(2);
+    const dpoEntry = {
+      caller: 'dpo-console', roles: ['dpo'], purpose: 'data_subject_request', justification: null, customer_id: ADULT.id, field_path: 'customer', type_name: 'LoginEvent',
+      effect: 'ALLOW', reason: null, rule: 'purposes.data_subject_request.lawful_basis',
+    };
+    expect((await entriesOf(dpo.headers['x-request-id'])).sort(byCategory)).toEqual([
+      { ...dpoEntry, fields: ['accounts.0.loginEvents.0-1.ipAddress'], category: 'technical.ip_address' },
+      { ...dpoEntry, fields: ['accounts.0.loginEvents.0-1.userAgent'], category: 'technical.user_agent' },
+    ]);
   });
 });
 

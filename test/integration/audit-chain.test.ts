@@ -2,6 +2,7 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import { startTestGateway, TestGateway } from '../support/gateway';
 import { createTestDatabases } from '../support/test-stores';
+import { civilCutoff } from '../support/civil-calendar';
 import { ADULT, MINOR, insertCustomers } from '../fixtures/customers';
 import { batchHash, GENESIS_HASH, LogRow } from '../../src/audit/chain';
 import { writeBatch } from '../../src/audit/batch-insert';
@@ -242,11 +243,12 @@ describe('prune', () => {
 
   test('a prune inside the retention is refused, and changes nothing', async () => {
     const ds = stores.gateway;
-    const lastAllowed = new Date(Date.UTC(now.getUTCFullYear() - 2, now.getUTCMonth(), now.getUTCDate()));
-    const tooRecent = new Date(lastAllowed.getTime() + 86_400_000);
+    // The latest entry whose two years have ended, in the civil calendar (on 29 February: the end of 28 February); the next midnight is too recent.
+    const lastAllowed = civilCutoff(now, { years: 2, months: 0, days: 0 });
+    const tooRecent = new Date(Date.UTC(lastAllowed.getUTCFullYear(), lastAllowed.getUTCMonth(), lastAllowed.getUTCDate()) + 86_400_000);
     await expect(pruneAccessLog(ds, { before: tooRecent, retention: P2Y, now, by: 'test' })).rejects.toThrow(
       new PruneRefused(`refusing to prune before ${tooRecent.toISOString().slice(0, 10)}: the policy pack keeps the access log for P2Y (access_log_retention), ` +
-        `so nothing logged after ${new Date(Date.UTC(now.getUTCFullYear() - 2, now.getUTCMonth(), now.getUTCDate(), now.getUTCHours(), now.getUTCMinutes(), now.getUTCSeconds(), now.getUTCMilliseconds())).toISOString()} may be pruned`),
+        `so nothing logged after ${lastAllowed.toISOString()} may be pruned`),
     );
     await expect(pruneAccessLog(ds, { before: tooRecent, retention: null, now, by: 'test' })).rejects.toThrow(
       /^refusing to prune before \d{4}-\d{2}-\d{2}: the policy pack sets no access_log_retention, so the default of 2 years \(P2Y\) applies/,

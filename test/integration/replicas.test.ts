@@ -103,11 +103,11 @@ test('a consent withdrawn through A is honoured by B for every request that star
     const after = results.filter((r) => r.startedAt > withdrawal.endedAt);
     expect(after.length).toBeGreaterThanOrEqual(40);
     const denied = {
-      data: { customer: { id: ADULT.id, firstName: null, emails: [{ address: null }] } },
+      data: { customer: { id: ADULT.id, firstName: null, emails: null } },
       errors: [
         { message: 'Not available for this purpose: CONSENT_WITHDRAWN', locations: [{ line: 1, column: 37 }], path: ['customer', 'firstName'],
           extensions: { code: 'FORBIDDEN_BY_POLICY', reason: 'CONSENT_WITHDRAWN', category: 'identity.name', rule: 'purposes.marketing.lawful_basis' } },
-        { message: 'Not available for this purpose: CONSENT_WITHDRAWN', locations: [{ line: 1, column: 56 }], path: ['customer', 'emails', 0, 'address'],
+        { message: 'Not available for this purpose: CONSENT_WITHDRAWN', locations: [{ line: 1, column: 47 }], path: ['customer', 'emails'],
           extensions: { code: 'FORBIDDEN_BY_POLICY', reason: 'CONSENT_WITHDRAWN', category: 'contact.email', rule: 'purposes.marketing.lawful_basis' } },
       ],
     };

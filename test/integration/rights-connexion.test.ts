@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { Response } from 'supertest';
 import { parse as parseYaml } from 'yaml';
 import { startTestGateway, TestGateway } from '../support/gateway';
-import { ask, bornYearsAgo, consent, denied, expectResponse, insertPerson, iso, rootError } from '../fixtures/pack-scenarios';
+import { civilEnd } from '../support/civil-calendar';
+import { accessLog, ask, bornYearsAgo, consent, denied, expectResponse, insertPerson, iso, rootError } from '../fixtures/pack-scenarios';
 
 /**
  * Connexion CRM (policies/connexion.yaml), through HTTP: 8.1 rectification of an address that
@@ -40,14 +41,14 @@ describe('8.1 rectification', () => {
     const asked = await ask(gw, 'dpo-console', null, m, undefined, DPO);
     const [{ id }] = await gw.stores.gateway.query(`SELECT id::text FROM rectification_requests WHERE customer_id = $1`, [c.id]);
     expectResponse(asked, 200, { data: { requestRectification: { id, status: 'pending', recordId: c.addresses[0].id } } });
+    // The address list's only category is under correction: the list is denied whole, logged once.
     for (const purpose of ['billing', 'legal_compliance']) {
-      expectResponse(await ask(gw, 'billing-service', purpose, q, { id: c.id }), 200, {
-        data: { customer: { addresses: [{ line1: null, city: null }] } },
-        errors: [
-          denied(q, ['customer', 'addresses', 0, 'line1'], 'RECTIFICATION_PENDING', 'contact.address', 'rectification.contact.address'),
-          denied(q, ['customer', 'addresses', 0, 'city'], 'RECTIFICATION_PENDING', 'contact.address', 'rectification.contact.address'),
-        ],
+      const withheld = await ask(gw, 'billing-service', purpose, q, { id: c.id });
+      expectResponse(withheld, 200, {
+        data: { customer: { addresses: null } },
+        errors: [denied(q, ['customer', 'addresses'], 'RECTIFICATION_PENDING', 'contact.address', 'rectification.contact.address')],
       });
+      expect(await accessLog(gw, withheld)).toEqual([{ effect: 'DENY', reason: 'RECTIFICATION_PENDING', category: 'contact.address', field_path: 'customer', fields: ['addresses'] }]);
     }
     const resolve = await ask(gw, 'dpo-console', null, `mutation { resolveRectification(id: "${id}") { status rowsUpdated recipients { caller purpose firstReadAt lastReadAt reads } } }`, undefined, DPO);
     const at = await decidedAt(read);
@@ -59,7 +60,7 @@ describe('8.1 rectification', () => {
 });
 
 describe('8.2 erasure', () => {
-  test('support tickets, chats, logins, cards and bank accounts go; contact data, invoices and orders stay for legal_compliance; support sees SUBJECT_ERASED', async () => {
+  test('contact data, support tickets, chats, logins, cards and bank accounts go; invoices and orders stay for legal_compliance; support sees SUBJECT_ERASED', async () => {
     const c = await insertPerson(gw.stores, {
       id: 'cnx_erase', firstName: 'Preecha', lastName: 'Leaves', dateOfBirth: bornYearsAgo(52), collectedDaysAgo: 400,
       emails: [{ address: 'preecha.leaves@example.test', daysAgo: 200 }], phones: [{ number: '+66833330003', daysAgo: 200 }],
@@ -76,11 +77,8 @@ describe('8.2 erasure', () => {
 
     const m = `mutation { eraseCustomer(customerId: "${c.id}", requestId: "${requestId}") { requestId categories { category table deleted anonymised kept keptRecords { recordId keptUntil purpose cite } } } }`;
     const r = await ask(gw, 'dpo-console', null, m, undefined, DPO);
-    const until = (d: Date) => {
-      const t = new Date(d.getTime());
-      t.setUTCFullYear(t.getUTCFullYear() + 5);
-      return iso(t);
-    };
+    // P5Y in the civil calendar: a record of 29 February is kept until the end of 28 February.
+    const until = (d: Date) => iso(civilEnd(d, { years: 5, months: 0, days: 0 }));
     const kept = (x: { id: string; collectedAt: Date }) => ({ recordId: x.id, keptUntil: until(x.collectedAt), purpose: 'legal_compliance', cite: LEGAL_CITE });
     const row = (category: string, table: string, deleted: number, keptRecords: unknown[], anonymised = 0) => ({ category, table, deleted, anonymised, kept: keptRecords.length, keptRecords });
     expectResponse(r, 200, {
@@ -92,8 +90,9 @@ describe('8.2 erasure', () => {
             row('identity.date_of_birth', 'customers', 0, [], 1),
             row('identity.gender', 'customers', 0, [], 1),
             row('identity.nationality', 'customers', 0, [], 1),
-            row('contact.email', 'emails', 0, [kept(c.emails[0])]),
-            row('contact.phone', 'phones', 0, [kept(c.phones[0])]),
+            // legal_compliance covers contact data (5.6) but keeps only the tax records after an erasure.
+            row('contact.email', 'emails', 1, []),
+            row('contact.phone', 'phones', 1, []),
             row('contact.social_media', 'social_accounts', 1, []),
             row('technical.ip_address', 'login_events', 1, []),
             row('technical.user_agent', 'login_events', 1, []),
@@ -112,15 +111,17 @@ describe('8.2 erasure', () => {
     });
     const qs = `query($id: ID!) { customer(id: $id) { firstName phones { number } communications { subject } } }`;
     expectResponse(await ask(gw, 'support-service', 'service_support', qs, { id: c.id }), 200, {
-      data: { customer: { firstName: null, phones: [{ number: null }], communications: [] } },
+      data: { customer: { firstName: null, phones: null, communications: null } },
       errors: [
         denied(qs, ['customer', 'firstName'], 'SUBJECT_ERASED', 'identity.name', 'erasure'),
-        denied(qs, ['customer', 'phones', 0, 'number'], 'SUBJECT_ERASED', 'contact.phone', 'erasure'),
+        denied(qs, ['customer', 'phones'], 'SUBJECT_ERASED', 'contact.phone', 'erasure'),
+        denied(qs, ['customer', 'communications'], 'SUBJECT_ERASED', 'communication.support_ticket', 'erasure'),
       ],
     });
     const ql = `query($id: ID!) { customer(id: $id) { phones { number } invoices { billingName taxId } } }`;
     expectResponse(await ask(gw, 'billing-service', 'legal_compliance', ql, { id: c.id }), 200, {
-      data: { customer: { phones: [{ number: '+66833330003' }], invoices: [{ billingName: 'Preecha Co., Ltd.', taxId: '0105550000101' }] } },
+      data: { customer: { phones: null, invoices: [{ billingName: 'Preecha Co., Ltd.', taxId: '0105550000101' }] } },
+      errors: [denied(ql, ['customer', 'phones'], 'SUBJECT_ERASED', 'contact.phone', 'erasure')],
     });
     const status = await ask(gw, 'dpo-console', null, `{ rightsRequests(status: all, customerId: "${c.id}") { status } }`, undefined, DPO);
     expectResponse(status, 200, { data: { rightsRequests: [{ status: 'completed' }] } });
@@ -144,9 +145,11 @@ describe('minors: restrict, not delete', () => {
     });
     expect((await gw.stores.gateway.query(`SELECT count(*)::int AS n FROM erasures WHERE customer_id = $1`, [teen.id]))[0].n).toBe(0);
     const q = `query($id: ID!) { customer(id: $id) { emails { address } } }`;
-    expectResponse(await ask(gw, 'marketing-service', 'product_interest_contact', q, { id: teen.id }), 200, {
-      data: { customer: { emails: [{ address: null }] } },
-      errors: [denied(q, ['customer', 'emails', 0, 'address'], 'GUARDIAN_CONSENT_REQUIRED', 'contact.email', 'minors.age')],
+    const read = await ask(gw, 'marketing-service', 'product_interest_contact', q, { id: teen.id });
+    expectResponse(read, 200, {
+      data: { customer: { emails: null } },
+      errors: [denied(q, ['customer', 'emails'], 'GUARDIAN_CONSENT_REQUIRED', 'contact.email', 'minors.age')],
     });
+    expect(await accessLog(gw, read)).toEqual([{ effect: 'DENY', reason: 'GUARDIAN_CONSENT_REQUIRED', category: 'contact.email', field_path: 'customer', fields: ['emails'] }]);
   });
 });

@@ -1,21 +1,23 @@
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { startTestGateway, TestGateway } from '../support/gateway';
-import { ask, bornYearsAgo, consent, denied, expectResponse, insertPerson, iso, rootError, Seeded, YEAR_DAYS } from '../fixtures/pack-scenarios';
+import { civilEnd } from '../support/civil-calendar';
+import { accessLog, ask, bornYearsAgo, consent, denied, expectResponse, insertPerson, iso, rootError, Seeded, YEAR_DAYS } from '../fixtures/pack-scenarios';
+import { expectedPolicyHash } from '../support/policy-hash';
 
 /**
  * Erasure under the SmartTech pack (policies/smarttech.yaml), through HTTP: a request recorded,
  * the customer erased with the request's id, the receipt (what was erased, what legal_compliance
- * keeps for the Revenue Code, until when), the reads afterwards (SUBJECT_ERASED except for the
- * legal-obligation purpose) and the request completed. Then the policy's promise on minors
+ * keeps for the Revenue Code, until when: the invoices and their orders only, its
+ * `kept_after_erasure`), the reads afterwards (SUBJECT_ERASED except for what that purpose keeps)
+ * and the request completed. Then the policy's promise on minors
  * ("ผู้เยาว์": data collected without a guardian's consent is deleted). Expected values are built
  * from the inserted records and the pack file.
  */
 let gw: TestGateway;
 const PACK_FILE = path.resolve(__dirname, '../../policies/smarttech.yaml');
-const PACK_HASH = createHash('sha256').update(fs.readFileSync(PACK_FILE)).digest('hex');
+const PACK_HASH = expectedPolicyHash(PACK_FILE); // the rules' hash, not the file's
 const PACK = parseYaml(fs.readFileSync(PACK_FILE, 'utf8')) as { purposes: { key: string; cite: string }[] };
 const LEGAL_CITE = PACK.purposes.find((p) => p.key === 'legal_compliance')!.cite;
 const DPO = ['dpo'];
@@ -29,11 +31,8 @@ const RECEIPT = `receiptId erasureId customerId requestId erasedAt erasedBy pack
   categories { category store table deleted anonymised kept keptRecords { recordId collectedAt keptUntil purpose lawfulBasis retention cite } }`;
 const REQUEST = 'id customerId kind receivedAt dueAt deadline status overdue outcome refusalReason resolvedAt resolvedBy recordedAt recordedBy details';
 
-const plusYears = (d: Date, n: number) => {
-  const t = new Date(d.getTime());
-  t.setUTCFullYear(t.getUTCFullYear() + n);
-  return t;
-};
+/** A period end in the civil calendar (29 February + 1 year is the end of 28 February), as src/policy/duration.ts. */
+const plusYears = (d: Date, n: number) => civilEnd(d, { years: n, months: 0, days: 0 });
 const plusDays = (d: Date, n: number) => new Date(d.getTime() + n * 86_400_000);
 
 /** A record kept for legal_compliance (P5Y). */
@@ -94,8 +93,8 @@ describe('erasure: everything goes except what legal_compliance keeps for the Re
         cat('identity.national_id', 'crm', 'customers', { anonymised: 1 }),
         cat('contact.email', 'crm', 'emails', { deleted: 1 }),
         cat('contact.phone', 'crm', 'phones', { deleted: 1 }),
-        // legal_compliance covers contact.address for 5 years.
-        cat('contact.address', 'crm', 'postal_addresses', { kept: [keptUnderLegal(c.addresses[0].id, c.addresses[0].collectedAt)] }),
+        // legal_compliance covers the address and the card, but keeps only the tax records after an erasure.
+        cat('contact.address', 'crm', 'postal_addresses', { deleted: 1 }),
         cat('contact.social_media', 'crm', 'social_accounts', { deleted: 1 }),
         cat('technical.ip_address', 'crm', 'login_events', { deleted: 2 }),
         cat('technical.user_agent', 'crm', 'login_events', { deleted: 2 }),
@@ -106,7 +105,7 @@ describe('erasure: everything goes except what legal_compliance keeps for the Re
         cat('communication.call_log', 'crm', 'call_logs', { deleted: 1 }),
         cat('health.declaration', 'crm', 'health_declarations', { deleted: 1 }),
         cat('financial.bank_account', 'billing', 'bank_accounts', { deleted: 1 }),
-        cat('financial.payment_card', 'billing', 'payment_cards', { kept: [keptUnderLegal(c.paymentCards[0].id, c.paymentCards[0].collectedAt)] }),
+        cat('financial.payment_card', 'billing', 'payment_cards', { deleted: 1 }),
         // The 6-year-old invoice is past the Revenue Code's 5 years: deleted with its order.
         cat('financial.invoice', 'billing', 'invoices', { deleted: 1, kept: [keptUnderLegal(invoice2y.id, invoice2y.collectedAt)] }),
         cat('financial.tax_id', 'billing', 'invoices', { deleted: 1, kept: [keptUnderLegal(invoice2y.id, invoice2y.collectedAt)] }),
@@ -120,9 +119,7 @@ describe('erasure: everything goes except what legal_compliance keeps for the Re
     const { receiptId: _omit, ...withoutId } = receipt;
     expect(storedReceipt).toEqual(withoutId);
     const day = (d: Date) => iso(d).slice(0, 10);
-    const outcome = `Erased (receipt ${s.receiptId}): 12 records deleted, 1 anonymised; kept for a legal obligation: `
-      + `contact.address (1 in crm.postal_addresses) under legal_compliance until ${day(plusYears(c.addresses[0].collectedAt, 5))}; `
-      + `financial.payment_card (1 in billing.payment_cards) under legal_compliance until ${day(plusYears(c.paymentCards[0].collectedAt, 5))}; `
+    const outcome = `Erased (receipt ${s.receiptId}): 14 records deleted, 1 anonymised; kept for a legal obligation: `
       + `financial.invoice (1 in billing.invoices) under legal_compliance until ${day(plusYears(invoice2y.collectedAt, 5))}; `
       + `financial.tax_id (1 in billing.invoices) under legal_compliance until ${day(plusYears(invoice2y.collectedAt, 5))}; `
       + `financial.order (2 in billing.orders) under legal_compliance until ${day(plusYears(order30d.collectedAt, 5))}.`;
@@ -140,16 +137,18 @@ describe('erasure: everything goes except what legal_compliance keeps for the Re
     });
   });
 
-  test('afterwards: SUBJECT_ERASED for account management; legal compliance reads the kept records and the anonymised identity', async () => {
+  test('afterwards: SUBJECT_ERASED for account management; legal compliance reads the kept tax records only, not the anonymised identity', async () => {
     const q = `query($id: ID!) { customer(id: $id) { firstName lastName dateOfBirth emails { address } addresses { line1 } accounts { username } } }`;
     const crm = await ask(gw, 'crm-service', 'account_management', q, { id: c.id });
     expectResponse(crm, 200, {
-      data: { customer: { firstName: null, lastName: null, dateOfBirth: null, emails: [], addresses: [{ line1: null }], accounts: [] } },
+      data: { customer: { firstName: null, lastName: null, dateOfBirth: null, emails: null, addresses: null, accounts: null } },
       errors: [
         denied(q, ['customer', 'firstName'], 'SUBJECT_ERASED', 'identity.name', 'erasure'),
         denied(q, ['customer', 'lastName'], 'SUBJECT_ERASED', 'identity.name', 'erasure'),
         denied(q, ['customer', 'dateOfBirth'], 'SUBJECT_ERASED', 'identity.date_of_birth', 'erasure'),
-        denied(q, ['customer', 'addresses', 0, 'line1'], 'SUBJECT_ERASED', 'contact.address', 'erasure'),
+        denied(q, ['customer', 'emails'], 'SUBJECT_ERASED', 'contact.email', 'erasure'),
+        denied(q, ['customer', 'addresses'], 'SUBJECT_ERASED', 'contact.address', 'erasure'),
+        denied(q, ['customer', 'accounts'], 'SUBJECT_ERASED', 'account.username', 'erasure'),
       ],
     });
 
@@ -158,23 +157,30 @@ describe('erasure: everything goes except what legal_compliance keeps for the Re
     expectResponse(legal, 200, {
       data: {
         customer: {
-          firstName: 'erased', lastName: 'erased', nationalId: null,
-          addresses: [{ line1: '99/1 Sukhumvit Soi 11', city: 'Bangkok' }],
+          firstName: null, lastName: null, nationalId: null, addresses: null,
           orders: [{ id: c.orders[0].id, items: '1 x kettle', total: '1290.00' }, { id: c.orders[2].id, items: '1 x descaler', total: '99.00' }],
           invoices: [{ invoiceNumber: 'ST-INV-2001', taxId: '1101700205555', amount: '1290.00' }],
-          paymentCards: [{ last4: '4242' }],
-          bankAccounts: [],
+          paymentCards: null, bankAccounts: null,
         },
       },
+      errors: [
+        denied(ql, ['customer', 'firstName'], 'SUBJECT_ERASED', 'identity.name', 'erasure'),
+        denied(ql, ['customer', 'lastName'], 'SUBJECT_ERASED', 'identity.name', 'erasure'),
+        denied(ql, ['customer', 'nationalId'], 'SUBJECT_ERASED', 'identity.national_id', 'erasure'),
+        denied(ql, ['customer', 'addresses'], 'SUBJECT_ERASED', 'contact.address', 'erasure'),
+        denied(ql, ['customer', 'paymentCards'], 'SUBJECT_ERASED', 'financial.payment_card', 'erasure'),
+        denied(ql, ['customer', 'bankAccounts'], 'CATEGORY_NOT_IN_PURPOSE', 'financial.bank_account', 'purposes.legal_compliance.categories'),
+      ],
     });
 
     // What the stores hold now, read directly.
     const [row] = await gw.stores.crm.query(`SELECT first_name, middle_name, last_name, alias, date_of_birth::text AS dob, gender, nationality, national_id, passport_number FROM customers WHERE id = $1`, [c.id]);
     expect(row).toEqual({ first_name: 'erased', middle_name: null, last_name: 'erased', alias: null, dob: '1900-01-01', gender: null, nationality: null, national_id: null, passport_number: null });
-    for (const t of ['emails', 'phones', 'social_accounts', 'accounts', 'login_events', 'communications', 'call_logs', 'health_declarations']) {
+    for (const t of ['emails', 'phones', 'postal_addresses', 'social_accounts', 'accounts', 'login_events', 'communications', 'call_logs', 'health_declarations']) {
       expect({ t, n: (await gw.stores.crm.query(`SELECT count(*)::int AS n FROM ${t} WHERE customer_id = $1`, [c.id]))[0].n }).toEqual({ t, n: 0 });
     }
     expect((await gw.stores.billing.query(`SELECT invoice_number FROM invoices WHERE customer_id = $1 ORDER BY id`, [c.id])).map((x: { invoice_number: string }) => x.invoice_number)).toEqual(['ST-INV-2001']);
+    expect((await gw.stores.billing.query(`SELECT count(*)::int AS n FROM payment_cards WHERE customer_id = $1`, [c.id]))[0].n).toBe(0);
   });
 
   test('a second run erases nothing more and keeps the same records; the erased request cannot be reused', async () => {
@@ -185,8 +191,6 @@ describe('erasure: everything goes except what legal_compliance keeps for the Re
         eraseCustomer: {
           requestId: null,
           categories: [
-            { category: 'contact.address', table: 'postal_addresses', deleted: 0, anonymised: 0, kept: 1 },
-            { category: 'financial.payment_card', table: 'payment_cards', deleted: 0, anonymised: 0, kept: 1 },
             { category: 'financial.invoice', table: 'invoices', deleted: 0, anonymised: 0, kept: 1 },
             { category: 'financial.tax_id', table: 'invoices', deleted: 0, anonymised: 0, kept: 1 },
             { category: 'financial.order', table: 'orders', deleted: 0, anonymised: 0, kept: 2 },
@@ -253,10 +257,20 @@ describe('ผู้เยาว์: a minor\'s data collected without a guardian
 
     const q = `query($ids: [ID!]!) { customers(ids: $ids) { id firstName emails { address } } }`;
     const read = await ask(gw, 'marketing-service', 'marketing', q, { ids: [alone.id, guarded.id] });
+    // The erased minor's e-mail list is denied whole (not an empty list: not even whether any is left).
     expectResponse(read, 200, {
-      data: { customers: [{ id: alone.id, firstName: null, emails: [] }, { id: guarded.id, firstName: 'Mek', emails: [{ address: 'mek.young@example.test' }] }] },
-      errors: [denied(q, ['customers', 0, 'firstName'], 'SUBJECT_ERASED', 'identity.name', 'erasure')],
+      data: { customers: [{ id: alone.id, firstName: null, emails: null }, { id: guarded.id, firstName: 'Mek', emails: [{ address: 'mek.young@example.test' }] }] },
+      errors: [
+        denied(q, ['customers', 0, 'firstName'], 'SUBJECT_ERASED', 'identity.name', 'erasure'),
+        denied(q, ['customers', 0, 'emails'], 'SUBJECT_ERASED', 'contact.email', 'erasure'),
+      ],
     });
+    expect(await accessLog(gw, read)).toEqual([
+      { effect: 'DENY', reason: 'SUBJECT_ERASED', category: 'contact.email', field_path: 'customers.0', fields: ['emails'] },
+      { effect: 'DENY', reason: 'SUBJECT_ERASED', category: 'identity.name', field_path: 'customers.0', fields: ['firstName'] },
+      { effect: 'ALLOW', reason: null, category: 'contact.email', field_path: 'customers.1', fields: ['emails.0.address'] },
+      { effect: 'ALLOW', reason: null, category: 'identity.name', field_path: 'customers.1', fields: ['firstName'] },
+    ]);
   });
 });
 

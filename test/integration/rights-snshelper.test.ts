@@ -3,7 +3,8 @@ import path from 'node:path';
 import type { Response } from 'supertest';
 import { parse as parseYaml } from 'yaml';
 import { startTestGateway, TestGateway } from '../support/gateway';
-import { ask, bornYearsAgo, denied, EVENT_FIELDS, eventView, expectResponse, insertPerson, iso, rootError, storedEvents, YEAR_DAYS } from '../fixtures/pack-scenarios';
+import { civilEnd } from '../support/civil-calendar';
+import { accessLog, ask, bornYearsAgo, denied, EVENT_FIELDS, eventView, expectResponse, insertPerson, iso, rootError, storedEvents, YEAR_DAYS } from '../fixtures/pack-scenarios';
 
 /**
  * Rectification and erasure under SNS Helper (policies/snshelper.yaml), through HTTP. The policy
@@ -53,9 +54,12 @@ describe('data under correction is neither used nor provided; resolving tells th
     const fraud = await ask(gw, 'security-service', 'fraud_prevention', qp, { id: c.id });
     for (const r of [first, second, fraud]) expectResponse(r, 200, { data: { customer: { phones: [{ number: '+66844440001' }] } } });
     // Not readers of the phone: a denied read, another category, an explanation.
-    expectResponse(await ask(gw, 'marketing-service', 'marketing', qp, { id: c.id }), 200, {
-      data: { customer: { phones: [{ number: null }] } }, errors: [denied(qp, ['customer', 'phones', 0, 'number'], 'NO_CONSENT', 'contact.phone', 'purposes.marketing.lawful_basis')],
+    // A list whose every category is denied for the customer is denied whole, logged once for the list.
+    const marketing = await ask(gw, 'marketing-service', 'marketing', qp, { id: c.id });
+    expectResponse(marketing, 200, {
+      data: { customer: { phones: null } }, errors: [denied(qp, ['customer', 'phones'], 'NO_CONSENT', 'contact.phone', 'purposes.marketing.lawful_basis')],
     });
+    expect(await accessLog(gw, marketing)).toEqual([{ effect: 'DENY', reason: 'NO_CONSENT', category: 'contact.phone', field_path: 'customer', fields: ['phones'] }]);
     expectResponse(await ask(gw, 'crm-service', 'membership', qe, { id: c.id }), 200, { data: { customer: { emails: [{ address: 'nattaya.fixes@example.test' }] } } });
     const ex = await ask(gw, 'dpo-console', null, `{ explain(customerId: "${c.id}", purpose: "consultation", categories: ["contact.phone"]) { decisions { effect } } }`, undefined, DPO);
     expectResponse(ex, 200, { data: { explain: { decisions: [{ effect: 'ALLOW' }] } } });
@@ -74,9 +78,11 @@ describe('data under correction is neither used nor provided; resolving tells th
 
     // Meanwhile: withheld from every purpose, even the legal e-commerce records; the e-mail is not under correction.
     for (const [caller, purpose] of [['billing-service', 'ecommerce_records'], ['support-service', 'consultation'], ['security-service', 'fraud_prevention']] as const) {
-      expectResponse(await ask(gw, caller, purpose, qp, { id: c.id }), 200, {
-        data: { customer: { phones: [{ number: null }] } }, errors: [denied(qp, ['customer', 'phones', 0, 'number'], 'RECTIFICATION_PENDING', 'contact.phone', 'rectification.contact.phone')],
+      const withheld = await ask(gw, caller, purpose, qp, { id: c.id });
+      expectResponse(withheld, 200, {
+        data: { customer: { phones: null } }, errors: [denied(qp, ['customer', 'phones'], 'RECTIFICATION_PENDING', 'contact.phone', 'rectification.contact.phone')],
       });
+      expect(await accessLog(gw, withheld)).toEqual([{ effect: 'DENY', reason: 'RECTIFICATION_PENDING', category: 'contact.phone', field_path: 'customer', fields: ['phones'] }]);
     }
     expectResponse(await ask(gw, 'crm-service', 'membership', qe, { id: c.id }), 200, { data: { customer: { emails: [{ address: 'nattaya.fixes@example.test' }] } } });
 
@@ -188,7 +194,7 @@ describe('data under correction is neither used nor provided; resolving tells th
 });
 
 describe('erasure (withdrawal from membership) keeps what ระยะเวลาการเก็บรักษา ข. keeps', () => {
-  test('e-commerce and complaint records 5 years, login records 6 months; the pending correction is discarded', async () => {
+  test('e-commerce and complaint records 5 years, login records 6 months, and nothing else they cover; the pending correction is discarded', async () => {
     const c = await insertPerson(gw.stores, {
       id: 'sns_leave', firstName: 'Kittipong', lastName: 'Leaves', dateOfBirth: bornYearsAgo(27), collectedDaysAgo: 2 * YEAR_DAYS,
       emails: [{ address: 'kittipong.leaves@example.test' }], phones: [{ number: '+66844440009' }],
@@ -201,11 +207,8 @@ describe('erasure (withdrawal from membership) keeps what ระยะเวล�
     await ask(gw, 'dpo-console', null, `mutation { requestRectification(customerId: "${c.id}", category: "contact.phone", field: "number", correctedValue: "+66844440010") { id } }`, undefined, DPO);
     const m = `mutation { eraseCustomer(customerId: "${c.id}") { categories { category store table deleted anonymised kept keptRecords { recordId collectedAt keptUntil purpose lawfulBasis retention cite } } } }`;
     const r = await ask(gw, 'dpo-console', null, m, undefined, DPO);
-    const plus = (d: Date, years: number, months = 0) => {
-      const t = new Date(d.getTime());
-      t.setUTCFullYear(t.getUTCFullYear() + years, t.getUTCMonth() + months);
-      return iso(t);
-    };
+    // Period ends in the civil calendar (a login of 31 August kept P6M is kept until the end of 28/29 February).
+    const plus = (d: Date, years: number, months = 0) => iso(civilEnd(d, { years, months, days: 0 }));
     const kept = (id: string, at: Date, purpose: string, years: number, months = 0) => ({
       recordId: id, collectedAt: iso(at), keptUntil: plus(at, years, months), purpose, lawfulBasis: 'legal_obligation', retention: years ? `P${years}Y` : `P${months}M`, cite: cite(purpose),
     });
@@ -219,16 +222,18 @@ describe('erasure (withdrawal from membership) keeps what ระยะเวล�
             cat('identity.date_of_birth', 'crm', 'customers', 0, 1, []),
             cat('identity.gender', 'crm', 'customers', 0, 1, []),
             cat('identity.nationality', 'crm', 'customers', 0, 1, []),
-            cat('contact.email', 'crm', 'emails', 0, 0, [kept(c.emails[0].id, c.emails[0].collectedAt, 'complaint_records', 5)]),
-            cat('contact.phone', 'crm', 'phones', 0, 0, [kept(c.phones[0].id, c.phones[0].collectedAt, 'ecommerce_records', 5)]),
+            // Covered by complaint_records and ecommerce_records, not kept by them (kept_after_erasure): deleted.
+            cat('contact.email', 'crm', 'emails', 1, 0, []),
+            cat('contact.phone', 'crm', 'phones', 1, 0, []),
             cat('contact.social_media', 'crm', 'social_accounts', 1, 0, []),
             cat('technical.ip_address', 'crm', 'login_events', 1, 0, [kept(login20.id, login20.collectedAt, 'login_records', 0, 6)]),
             cat('technical.user_agent', 'crm', 'login_events', 1, 0, [kept(login20.id, login20.collectedAt, 'login_records', 0, 6)]),
             cat('technical.activity_time', 'crm', 'login_events', 1, 0, [kept(login20.id, login20.collectedAt, 'login_records', 0, 6)]),
-            cat('account.username', 'crm', 'accounts', 0, 0, [kept(c.accounts[0].id, c.accounts[0].collectedAt, 'login_records', 0, 6)]),
+            // The account stays as the anchor of the kept login, its username erased.
+            cat('account.username', 'crm', 'accounts', 0, 1, []),
             cat('communication.support_ticket', 'crm', 'communications', 0, 0, [kept(c.communications[0].id, c.communications[0].collectedAt, 'complaint_records', 5)]),
             cat('communication.chat', 'crm', 'communications', 0, 0, [kept(c.communications[0].id, c.communications[0].collectedAt, 'complaint_records', 5)]),
-            cat('financial.bank_account', 'billing', 'bank_accounts', 0, 0, [kept(c.bankAccounts[0].id, c.bankAccounts[0].collectedAt, 'ecommerce_records', 5)]),
+            cat('financial.bank_account', 'billing', 'bank_accounts', 1, 0, []),
             cat('financial.invoice', 'billing', 'invoices', 0, 0, [kept(c.invoices[0].id, c.invoices[0].collectedAt, 'ecommerce_records', 5)]),
             // SNS Helper's pack has no financial.tax_id category: no obligation keeps it, so it is removed from the kept invoice.
             cat('financial.tax_id', 'billing', 'invoices', 0, 1, []),
@@ -238,22 +243,26 @@ describe('erasure (withdrawal from membership) keeps what ระยะเวล�
         },
       },
     });
-    // The correction is closed as discarded, its value gone, the phone released for the legal purposes.
+    // The correction is closed as discarded, its value gone; the phone itself is deleted.
     const [{ id: rid }] = await gw.stores.gateway.query(`SELECT id::text FROM rectification_requests WHERE customer_id = $1`, [c.id]);
     expectResponse(await ask(gw, 'dpo-console', null, `{ rectifications(customerId: "${c.id}") { id status rowsUpdated } }`, undefined, DPO), 200, {
       data: { rectifications: [{ id: rid, status: 'discarded_by_erasure', rowsUpdated: 0 }] },
     });
     const q = `query($id: ID!) { customer(id: $id) { firstName phones { number } invoices { invoiceNumber taxId } } }`;
     expectResponse(await ask(gw, 'billing-service', 'ecommerce_records', q, { id: c.id }), 200, {
-      data: { customer: { firstName: 'erased', phones: [{ number: '+66844440009' }], invoices: [{ invoiceNumber: 'SNS-0099', taxId: null }] } },
-      errors: [denied(q, ['customer', 'invoices', 0, 'taxId'], 'CATEGORY_NOT_IN_PURPOSE', 'financial.tax_id', 'purposes.ecommerce_records.categories')],
+      data: { customer: { firstName: null, phones: null, invoices: [{ invoiceNumber: 'SNS-0099', taxId: null }] } },
+      errors: [
+        denied(q, ['customer', 'firstName'], 'SUBJECT_ERASED', 'identity.name', 'erasure'),
+        denied(q, ['customer', 'phones'], 'SUBJECT_ERASED', 'contact.phone', 'erasure'),
+        denied(q, ['customer', 'invoices', 0, 'taxId'], 'CATEGORY_NOT_IN_PURPOSE', 'financial.tax_id', 'purposes.ecommerce_records.categories'),
+      ],
     });
     const qm = `query($id: ID!) { customer(id: $id) { firstName emails { address } } }`;
     expectResponse(await ask(gw, 'crm-service', 'membership', qm, { id: c.id }), 200, {
-      data: { customer: { firstName: null, emails: [{ address: null }] } },
+      data: { customer: { firstName: null, emails: null } },
       errors: [
         denied(qm, ['customer', 'firstName'], 'SUBJECT_ERASED', 'identity.name', 'erasure'),
-        denied(qm, ['customer', 'emails', 0, 'address'], 'SUBJECT_ERASED', 'contact.email', 'erasure'),
+        denied(qm, ['customer', 'emails'], 'SUBJECT_ERASED', 'contact.email', 'erasure'),
       ],
     });
   });

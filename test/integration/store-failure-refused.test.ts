@@ -212,10 +212,10 @@ describe('PostgreSQL stopped', () => {
       const m = await marketingRead();
       expect(m.status).toBe(200);
       const body = m.json as { data: { customer: Record<string, unknown> }; errors: { path: unknown[]; extensions: { code: string; reason: string } }[] };
-      expect(body.data.customer).toEqual({ id: ADULT.id, firstName: null, emails: [{ address: null }] });
+      expect(body.data.customer).toEqual({ id: ADULT.id, firstName: null, emails: null });
       expect(body.errors.map((e) => [e.path.join('.'), e.extensions.code, e.extensions.reason])).toEqual([
         ['customer.firstName', 'FORBIDDEN_BY_POLICY', 'CONSENT_WITHDRAWN'],
-        ['customer.emails.0.address', 'FORBIDDEN_BY_POLICY', 'CONSENT_WITHDRAWN'],
+        ['customer.emails', 'FORBIDDEN_BY_POLICY', 'CONSENT_WITHDRAWN'],
       ]);
       expect(m.text).not.toContain(ADULT.firstName);
     });

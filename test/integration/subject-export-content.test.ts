@@ -6,6 +6,7 @@ import { expectedDocumentOf, exportUrl, fieldCategories, ROOT, exportSuite, STRU
 import { loadPack } from '../../src/policy/load-pack';
 import { openSubjectExport, TABLES } from '../../src/rights/export/collect';
 import { JsonRenderer } from '../../src/rights/export/render-json';
+import { RETENTION_RULES } from '../../src/policy/retention';
 
 /**
  * The right-to-access export (GET /subjects/{id}/export, GraphQL subjectExport), of a customer
@@ -71,8 +72,27 @@ describe('JSON export', () => {
     expect(brief.some((b) => b.includes('identity.national_id'))).toBe(false); // denied: not received
   });
 
+  test('retention: per category, what the retention sweep does and which purpose sets it, not the 10 years of the rights-administration purposes', () => {
+    const retention = body.retention as { category: string; rule: string; retention: string | null; purpose: string | null }[];
+    const brief = Object.fromEntries(retention.map((r) => [r.category, `${r.rule} ${r.retention ?? '-'} ${r.purpose ?? '-'}`]));
+    // policies/smarttech.yaml, read by hand: the longest retention of the purposes covering each category.
+    expect(brief).toEqual(expect.objectContaining({
+      'identity.name': 'retention P5Y account_management',
+      'identity.date_of_birth': 'retention P5Y account_management',
+      'identity.gender': 'not_collected - -',
+      'contact.email': 'retention P5Y account_management',
+      'technical.ip_address': 'retention P1Y product_improvement',
+      'financial.order': 'retention P5Y legal_compliance',
+      'financial.invoice': 'retention P5Y legal_compliance',
+      'financial.bank_account': 'retention P2Y payment',
+    }));
+    expect(retention.filter((r) => r.retention === 'P10Y' || r.rule === 'no_purpose')).toEqual([]);
+  });
+
   test('validates against the published JSON Schema (docs/subject-export.schema.json)', () => {
     const schema = JSON.parse(fs.readFileSync(path.join(ROOT, 'docs/subject-export.schema.json'), 'utf8'));
+    // The schema names every retention rule the gateway can state, and no other.
+    expect(schema.properties.retention.items.properties.rule.enum).toEqual([...RETENTION_RULES]);
     const ajv = new Ajv2020({ strict: true, allErrors: true, validateFormats: false });
     const validate = ajv.compile(schema);
     const ok = validate(body);

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { AddressInfo } from 'node:net';
 import { TestGateway } from '../support/gateway';
-import { exportUrl, ROOT, exportSuite } from '../support/subject-export';
+import { expectedDocumentOf, exportUrl, ROOT, exportSuite } from '../support/subject-export';
 import { insertPerson } from '../fixtures/pack-scenarios';
 
 /**
@@ -51,6 +51,37 @@ describe('HTML export', () => {
       'Office of the Personal Data Protection Committee (PDPC)', '30 วัน / 30 days']) {
       expect(html).toContain(s);
     }
+  });
+
+  test('the retention table says, per category, how long the data is really kept and which purpose sets it (the retention sweep\'s rule)', async () => {
+    const doc = await expectedDocumentOf(gw, subject.id, new Date().toISOString(), null);
+    const description = new Map(doc.purposes.map((p) => [p.key, p.description]));
+    const esc = (v: string) => v.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+    const YEARS: Record<string, string> = { P1Y: '1 ปี / 1 year', P2Y: '2 ปี / 2 years', P5Y: '5 ปี / 5 years' };
+    const KEPT: Record<string, string> = {
+      no_limit: 'ไม่มีกำหนดระยะเวลา: เก็บจนกว่าจะลบ / No time limit: kept until erased',
+      not_collected: 'นโยบายนี้ไม่ได้เก็บข้อมูลประเภทนี้: จะถูกลบในรอบการลบข้อมูลตามระยะเวลาครั้งถัดไป / Not collected under this policy: deleted by the next retention sweep',
+      no_purpose: 'ไม่มีวัตถุประสงค์ใดในนโยบายครอบคลุม: ยังเก็บไว้จนกว่าจะกำหนดระยะเวลา / No purpose of the policy covers it: kept until a retention is set',
+    };
+    const section = /<h2 id="retention">(.*?)<\/h2>\n<p class="muted">(.*?)<\/p>\n<table id="retention-table"><thead>(.*?)<\/thead><tbody>(.*?)<\/tbody><\/table>/s.exec(html);
+    expect(section).not.toBeNull();
+    const rows = [...section![4].matchAll(/<tr><td>[^<]* <code>([^<]*)<\/code><\/td><td>(.*?)<\/td><td>(.*?)<\/td><td>(.*?)<\/td><\/tr>/g)].map((m) => m.slice(1));
+    expect({ title: section![1], note: section![2], head: section![3], rows }).toEqual({
+      title: 'ระยะเวลาการเก็บรักษา / How long we keep your data',
+      note: 'ระยะเวลาที่เราเก็บข้อมูลแต่ละประเภทจริง คือระยะเวลาที่ยาวที่สุดของวัตถุประสงค์ที่ใช้ข้อมูลนั้น นับจากวันที่เก็บรวบรวมแต่ละรายการ เมื่อพ้นกำหนดแล้ว ข้อมูลจะถูกลบหรือทำให้ไม่สามารถระบุตัวตนได้ การตอบคำขอใช้สิทธิและการบันทึกความยินยอมไม่ทำให้เราเก็บข้อมูลของคุณนานขึ้น / '
+        + 'How long we actually keep each category: the longest retention of the purposes that use it, counted from when each record was collected; then the record is deleted or anonymised. Answering your requests and recording your consents do not make us keep your data longer.',
+      head: '<tr><th>ประเภทข้อมูล / Category</th><th>ระยะเวลาที่เก็บ / Kept for</th><th>กำหนดโดยวัตถุประสงค์ / Set by the purpose</th><th>ตามวัตถุประสงค์ / Per purpose</th></tr>',
+      rows: doc.retention.map((r) => [
+        r.category,
+        r.rule === 'retention' ? YEARS[r.retention!] : KEPT[r.rule],
+        r.purpose ? `${esc(description.get(r.purpose)!)} <code>${r.purpose}</code>` : '—',
+        r.purposes.map((x) => `${esc(description.get(x.purpose)!)}: ${YEARS[x.retention!]}`).join('<br>') || '—',
+      ]),
+    });
+    // The seeded subject's categories: kept 5 years at most (not the 10 years of data_subject_request), one not collected.
+    expect(rows.find((r) => r[0] === 'identity.name')?.slice(1, 3)).toEqual(['5 ปี / 5 years', 'Creating and managing the user account <code>account_management</code>']);
+    expect(rows.find((r) => r[0] === 'identity.gender')?.[1]).toBe(KEPT.not_collected);
+    expect(section![4]).not.toContain('10 ปี');
   });
 
   test('escapes every value', async () => {

@@ -1,6 +1,5 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
 import { parse as parseYaml } from 'yaml';
 import { GraphQLObjectType } from 'graphql';
 import request from 'supertest';
@@ -13,6 +12,7 @@ import { decideBeforeRetention, purposeCovers } from '../../src/policy/decide';
 import { loadCustomerStates } from '../../src/stores/gateway/load-customer-state';
 import { TAXONOMY } from '../../src/policy/taxonomy';
 import { ask, consent, object, rectificationPending, restrict } from '../fixtures/pack-scenarios';
+import { expectedPolicyHashOfText } from './policy-hash';
 
 /**
  * Shared by test/integration/subject-export-*.test.ts (the right-to-access export,
@@ -161,11 +161,14 @@ export async function expectedDocumentOf(gw: TestGateway, customerId: string, ge
       }),
     }));
   const years = (iso: string) => Number(/^P(\d+)Y$/.exec(iso)?.[1] ?? NaN);
+  // The rights-administration purposes hold nothing longer: they are left out of the retention.
+  const RIGHTS_ADMINISTRATION = ['data_subject_request', 'consent_management'];
+  const notCollected = ((raw.not_collected ?? []) as { key: string }[]).map((x) => x.key);
   return {
     format: 'privacy-gateway/subject-export@1',
     generatedAt,
     subject: { customerId, firstName: c.first_name, middleName: c.middle_name, lastName: c.last_name },
-    policy: { packId: raw.pack.id, title: raw.pack.title, hash: createHash('sha256').update(text).digest('hex'), effective: String(raw.pack.effective), language: raw.pack.language },
+    policy: { packId: raw.pack.id, title: raw.pack.title, hash: expectedPolicyHashOfText(text), effective: String(raw.pack.effective), language: raw.pack.language },
     controller: { name: raw.controller.name, contact: raw.controller.contact },
     dpo: raw.controller.dpo,
     regulator: raw.regulator,
@@ -173,10 +176,18 @@ export async function expectedDocumentOf(gw: TestGateway, customerId: string, ge
     categories: personalData.map((p) => ({ category: p.category, description: TAXONOMY[p.category].description, sensitive: p.category.startsWith('health'), count: p.count })),
     purposes,
     retention: held.map((category) => {
-      const list = purposes.filter((p) => p.categories.some((x) => x.category === category)).map((p) => ({ purpose: p.key, retention: p.categories.find((x) => x.category === category)!.retention }));
-      // Every SmartTech retention is in whole years: the longest is the largest number of years.
-      const longest = list.length && list.every((x) => x.retention !== null) ? list.map((x) => x.retention!).sort((a, b) => years(b) - years(a))[0] : null;
-      return { category, longest, purposes: list };
+      const list = purposes.filter((p) => !RIGHTS_ADMINISTRATION.includes(p.key) && p.categories.some((x) => x.category === category))
+        .map((p) => ({ purpose: p.key, retention: p.categories.find((x) => x.category === category)!.retention }));
+      if (!list.length) {
+        const rule = notCollected.some((k) => category === k || category.startsWith(`${k}.`)) ? 'not_collected' : 'no_purpose';
+        return { category, rule, retention: null, purpose: null, purposes: [] };
+      }
+      const unlimited = list.find((x) => x.retention === null);
+      if (unlimited) return { category, rule: 'no_limit', retention: null, purpose: unlimited.purpose, purposes: list };
+      // Every SmartTech retention is in whole years: the longest is the largest number of years (the first such purpose).
+      expect(list.every((x) => years(x.retention!) > 0)).toBe(true);
+      const longest = list.reduce((a, b) => (years(b.retention!) > years(a.retention!) ? b : a));
+      return { category, rule: 'retention', retention: longest.retention, purpose: longest.purpose, purposes: list };
     }),
     declaredRecipients: (raw.recipients ?? []).map((r: { name: string; purposes: string[]; categories: string[] }) => ({ name: r.name, purposes: r.purposes, categories: r.categories })),
     transfersAbroad: (raw.transfers_abroad ?? []).map((t: { country: string; safeguard: string }) => ({ country: t.country, safeguard: t.safeguard })),

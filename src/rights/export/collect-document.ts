@@ -1,4 +1,5 @@
 import { PolicyPack } from '../../policy/pack.types';
+import { RetentionRule } from '../../policy/retention';
 import { Stores } from '../../stores/open-stores';
 
 /**
@@ -34,10 +35,21 @@ export interface PurposeView {
   categories: { category: string; retention: string | null; effect: 'ALLOW' | 'MASK' | 'DENY'; reason: string | null }[];
 }
 
+/**
+ * How long a category is kept: what the retention sweep does (src/policy/retention.ts), not the
+ * longest retention any purpose states (the rights-administration purposes do not count).
+ */
 export interface RetentionView {
   category: string;
-  /** Longest retention over the purposes covering it; null when none covers it or one keeps it without limit (see purposes). */
-  longest: string | null;
+  /**
+   * `retention`: kept `retention` from each record's collection, set by `purpose`; `no_limit`:
+   * `purpose` states no limit, kept until erased; `not_collected`: the policy does not collect it,
+   * deleted by the next retention sweep; `no_purpose`: no purpose covers it (a pack `policy check` refuses).
+   */
+  rule: RetentionRule;
+  retention: string | null;
+  purpose: string | null;
+  /** Each purpose that counts for retention and covers the category, with the retention it states. */
   purposes: { purpose: string; retention: string | null }[];
 }
 

@@ -1,6 +1,6 @@
-import { Duration, PolicyPack } from '../../policy/pack.types';
-import { addDuration } from '../../policy/duration';
+import { PolicyPack } from '../../policy/pack.types';
 import { decideBeforeRetention, purposeCovers, retentionFor } from '../../policy/decide';
+import { categoryRetention } from '../../policy/retention';
 import { CustomerState } from '../../policy/customer-state';
 import { CategoryInventory, ExportHead, PurposeView } from './collect-document';
 
@@ -12,22 +12,10 @@ export const FORMAT_ID = 'privacy-gateway/subject-export@1';
 
 type Raw = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
-/** Longest of several retentions; null when the list is empty or one keeps the data without limit. */
-function longest(list: { duration: Duration | null }[], now: Date): string | null {
-  if (!list.length || list.some((x) => x.duration === null)) return null;
-  let best: { iso: string; until: number } | null = null;
-  for (const { duration } of list) {
-    const until = addDuration(now, duration!).getTime();
-    if (!best || until > best.until) best = { iso: duration!.iso, until };
-  }
-  return best!.iso;
-}
-
 export function buildHead(pack: PolicyPack, now: Date, customer: Record<string, unknown>, state: CustomerState, inv: CategoryInventory[]): ExportHead {
   const raw = pack.raw as Raw;
   const held = inv.map((c) => c.category);
   const purposes: PurposeView[] = [];
-  const retention = new Map<string, { purpose: string; duration: Duration | null }[]>(held.map((c) => [c, []]));
   for (const purpose of Object.values(pack.purposes)) {
     const covered = held.filter((c) => purposeCovers(purpose, c));
     if (!covered.length) continue;
@@ -39,9 +27,7 @@ export function buildHead(pack: PolicyPack, now: Date, customer: Record<string, 
       packCategories: [...purpose.categories],
       categories: covered.map((category) => {
         const d = decideBeforeRetention(pack, purpose, category, state, now);
-        const duration = retentionFor(purpose, category);
-        retention.get(category)!.push({ purpose: purpose.key, duration });
-        return { category, retention: duration?.iso ?? null, effect: d.effect, reason: d.reason };
+        return { category, retention: retentionFor(purpose, category)?.iso ?? null, effect: d.effect, reason: d.reason };
       }),
     });
   }
@@ -65,9 +51,13 @@ export function buildHead(pack: PolicyPack, now: Date, customer: Record<string, 
     rights: { granted: [...pack.rights.granted], responseDeadline: pack.rights.responseDeadline.iso },
     categories: inv,
     purposes,
+    // What the retention sweep does with each category: the same function decides both.
     retention: held.map((category) => {
-      const list = retention.get(category)!;
-      return { category, longest: longest(list, now), purposes: list.map((x) => ({ purpose: x.purpose, retention: x.duration?.iso ?? null })) };
+      const r = categoryRetention(pack, category, now);
+      return {
+        category, rule: r.rule, retention: r.retention?.iso ?? null, purpose: r.purpose,
+        purposes: r.purposes.map((x) => ({ purpose: x.purpose, retention: x.retention?.iso ?? null })),
+      };
     }),
     declaredRecipients: ((raw.recipients ?? []) as Raw[]).map((r) => ({ name: String(r.name), purposes: (r.purposes ?? []).map(String), categories: (r.categories ?? []).map(String) })),
     transfersAbroad: ((raw.transfers_abroad ?? []) as Raw[]).map((t) => ({ country: String(t.country), safeguard: String(t.safeguard) })),

@@ -119,7 +119,7 @@ export class HtmlRenderer {
     const L = this.lang;
     let out = this.close();
 
-    out += `<h2 id="purposes">${this.s('purposes')}</h2>\n<table><thead><tr><th>${this.s('purpose')}</th><th>${this.s('lawfulBasis')}</th><th>${this.s('category')}</th><th>${this.s('keptFor')}</th><th>${this.s('status')}</th></tr></thead><tbody>`;
+    out += `<h2 id="purposes">${this.s('purposes')}</h2>\n<table><thead><tr><th>${this.s('purpose')}</th><th>${this.s('lawfulBasis')}</th><th>${this.s('category')}</th><th>${this.s('purposeRetention')}</th><th>${this.s('status')}</th></tr></thead><tbody>`;
     for (const p of h.purposes) {
       p.categories.forEach((c, i) => {
         const first = i === 0 ? `<td rowspan="${p.categories.length}">${esc(p.description)} <code>${esc(p.key)}</code></td><td rowspan="${p.categories.length}">${esc(labelFor(VALUE, p.lawfulBasis, L))}</td>` : '';
@@ -131,11 +131,15 @@ export class HtmlRenderer {
     }
     out += `</tbody></table>\n`;
 
-    out += `<h2 id="retention">${this.s('retention')}</h2>\n<table><thead><tr><th>${this.s('category')}</th><th>${this.s('keptFor')}</th><th>${this.s('perPurpose')}</th></tr></thead><tbody>`;
+    // What the retention sweep does with each category (src/policy/retention.ts).
+    out += `<h2 id="retention">${this.s('retention')}</h2>\n<p class="muted">${this.s('retentionNote')}</p>\n`;
+    out += `<table id="retention-table"><thead><tr><th>${this.s('category')}</th><th>${this.s('keptFor')}</th><th>${this.s('setBy')}</th><th>${this.s('perPurpose')}</th></tr></thead><tbody>`;
     for (const r of h.retention) {
-      const at = r.purposes.length === 0 ? this.s('noPurpose') : r.longest ? esc(durationLabel(r.longest, L)) : this.s('noLimit');
-      const per = r.purposes.map((x) => `${esc(this.purposes.get(x.purpose) ?? x.purpose)}: ${x.retention ? esc(durationLabel(x.retention, L)) : this.s('noLimit')}`).join('<br>');
-      out += `<tr><td>${esc(labelFor(CATEGORY, r.category, L))} <code>${esc(r.category)}</code></td><td>${at}</td><td>${per}</td></tr>`;
+      const kept = r.rule === 'retention' ? esc(durationLabel(r.retention!, L))
+        : r.rule === 'no_limit' ? this.s('untilErased') : r.rule === 'not_collected' ? this.s('notCollected') : this.s('noPurpose');
+      const by = r.purpose ? `${esc(this.purposes.get(r.purpose) ?? r.purpose)} <code>${esc(r.purpose)}</code>` : '—';
+      const per = r.purposes.map((x) => `${esc(this.purposes.get(x.purpose) ?? x.purpose)}: ${x.retention ? esc(durationLabel(x.retention, L)) : this.s('noLimit')}`).join('<br>') || '—';
+      out += `<tr><td>${esc(labelFor(CATEGORY, r.category, L))} <code>${esc(r.category)}</code></td><td>${kept}</td><td>${by}</td><td>${per}</td></tr>`;
     }
     out += `</tbody></table>\n`;
 
@@ -165,7 +169,7 @@ export class HtmlRenderer {
     out += `<tr><th>${this.s('regulator')}</th><td>${esc(h.regulator.name)}<br>${this.s('website')}: ${esc(h.regulator.contact)}</td></tr>`;
     out += `</tbody></table>\n`;
 
-    out += `<footer>${this.s('policy')}: ${esc(h.policy.title)} (<code>${esc(h.policy.packId)}</code>${h.policy.effective ? `, ${esc(h.policy.effective)}` : ''}) · sha256 <code>${esc(h.policy.hash)}</code> · ${esc(h.format)} · ${this.s('end')}</footer>\n</main>\n</body>\n</html>\n`;
+    out += `<footer>${this.s('policy')}: ${esc(h.policy.title)} (<code>${esc(h.policy.packId)}</code>${h.policy.effective ? `, ${esc(h.policy.effective)}` : ''}) · policy hash <code>${esc(h.policy.hash)}</code> · ${esc(h.format)} · ${this.s('end')}</footer>\n</main>\n</body>\n</html>\n`;
     return out;
   }
 

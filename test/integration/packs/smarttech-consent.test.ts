@@ -27,15 +27,15 @@ describe('ผู้เยาว์ (minors.age 20)', () => {
 }`;
     const before = await ask(env.gw, 'marketing-service', 'marketing', q, { id: c.id });
     expectResponse(before, 200, {
-      data: { customer: { firstName: null, emails: [{ address: null }], nationalId: null } },
+      data: { customer: { firstName: null, emails: null, nationalId: null } },
       errors: [
         denied(q, ['customer', 'firstName'], 'GUARDIAN_CONSENT_REQUIRED', 'identity.name', 'minors.age'),
-        denied(q, ['customer', 'emails', 0, 'address'], 'GUARDIAN_CONSENT_REQUIRED', 'contact.email', 'minors.age'),
+        denied(q, ['customer', 'emails'], 'GUARDIAN_CONSENT_REQUIRED', 'contact.email', 'minors.age'),
         denied(q, ['customer', 'nationalId'], 'CATEGORY_NOT_IN_PURPOSE', 'identity.national_id', 'purposes.marketing.categories'),
       ],
     });
     expect(await accessLog(env.gw, before)).toEqual([
-      { effect: 'DENY', reason: 'GUARDIAN_CONSENT_REQUIRED', category: 'contact.email', field_path: 'customer', fields: ['emails.0.address'] },
+      { effect: 'DENY', reason: 'GUARDIAN_CONSENT_REQUIRED', category: 'contact.email', field_path: 'customer', fields: ['emails'] },
       { effect: 'DENY', reason: 'GUARDIAN_CONSENT_REQUIRED', category: 'identity.name', field_path: 'customer', fields: ['firstName'] },
       { effect: 'DENY', reason: 'CATEGORY_NOT_IN_PURPOSE', category: 'identity.national_id', field_path: 'customer', fields: ['nationalId'] },
     ]);
@@ -89,16 +89,16 @@ describe('สิทธิขอถอนความยินยอม (withdraw
     const after = await ask(env.gw, 'marketing-service', 'marketing', q, { id: c.id });
     const rule = 'purposes.marketing.lawful_basis';
     expectResponse(after, 200, {
-      data: { customer: { firstName: null, emails: [{ address: null }], phones: [{ number: null }] } },
+      data: { customer: { firstName: null, emails: null, phones: null } },
       errors: [
         denied(q, ['customer', 'firstName'], 'CONSENT_WITHDRAWN', 'identity.name', rule),
-        denied(q, ['customer', 'emails', 0, 'address'], 'CONSENT_WITHDRAWN', 'contact.email', rule),
-        denied(q, ['customer', 'phones', 0, 'number'], 'CONSENT_WITHDRAWN', 'contact.phone', rule),
+        denied(q, ['customer', 'emails'], 'CONSENT_WITHDRAWN', 'contact.email', rule),
+        denied(q, ['customer', 'phones'], 'CONSENT_WITHDRAWN', 'contact.phone', rule),
       ],
     });
     expect(await accessLog(env.gw, after)).toEqual([
-      { effect: 'DENY', reason: 'CONSENT_WITHDRAWN', category: 'contact.email', field_path: 'customer', fields: ['emails.0.address'] },
-      { effect: 'DENY', reason: 'CONSENT_WITHDRAWN', category: 'contact.phone', field_path: 'customer', fields: ['phones.0.number'] },
+      { effect: 'DENY', reason: 'CONSENT_WITHDRAWN', category: 'contact.email', field_path: 'customer', fields: ['emails'] },
+      { effect: 'DENY', reason: 'CONSENT_WITHDRAWN', category: 'contact.phone', field_path: 'customer', fields: ['phones'] },
       { effect: 'DENY', reason: 'CONSENT_WITHDRAWN', category: 'identity.name', field_path: 'customer', fields: ['firstName'] },
     ]);
 

@@ -43,21 +43,21 @@ describe('การประมวลผลข้อมูลส่วนบุ�
           bankAccounts: [{ bankName: '********bank', accountNumber: '******6789' }],
           paymentCards: [{ brand: 'VISA', last4: '4242' }],
           orders: [{ total: '1290.00', status: 'delivered' }],
-          healthDeclarations: [{ temperatureC: null }],
-          phones: [{ number: null }],
+          healthDeclarations: null,
+          phones: null,
         },
       },
       errors: [
-        denied(q, ['customer', 'healthDeclarations', 0, 'temperatureC'], 'CATEGORY_NOT_IN_PURPOSE', 'health.declaration', rule),
-        denied(q, ['customer', 'phones', 0, 'number'], 'CATEGORY_NOT_IN_PURPOSE', 'contact.phone', rule),
+        denied(q, ['customer', 'healthDeclarations'], 'CATEGORY_NOT_IN_PURPOSE', 'health.declaration', rule),
+        denied(q, ['customer', 'phones'], 'CATEGORY_NOT_IN_PURPOSE', 'contact.phone', rule),
       ],
     });
     expect(await accessLog(env.gw, r)).toEqual([
-      { effect: 'DENY', reason: 'CATEGORY_NOT_IN_PURPOSE', category: 'contact.phone', field_path: 'customer', fields: ['phones.0.number'] },
+      { effect: 'DENY', reason: 'CATEGORY_NOT_IN_PURPOSE', category: 'contact.phone', field_path: 'customer', fields: ['phones'] },
       { effect: 'MASK', reason: null, category: 'financial.bank_account', field_path: 'customer', fields: ['bankAccounts.0.accountNumber', 'bankAccounts.0.bankName'] },
       { effect: 'ALLOW', reason: null, category: 'financial.order', field_path: 'customer', fields: ['orders.0.status', 'orders.0.total'] },
       { effect: 'ALLOW', reason: null, category: 'financial.payment_card', field_path: 'customer', fields: ['paymentCards.0.brand', 'paymentCards.0.last4'] },
-      { effect: 'DENY', reason: 'CATEGORY_NOT_IN_PURPOSE', category: 'health.declaration', field_path: 'customer', fields: ['healthDeclarations.0.temperatureC'] },
+      { effect: 'DENY', reason: 'CATEGORY_NOT_IN_PURPOSE', category: 'health.declaration', field_path: 'customer', fields: ['healthDeclarations'] },
       { effect: 'ALLOW', reason: null, category: 'identity.name', field_path: 'customer', fields: ['firstName'] },
     ]);
   });
@@ -66,15 +66,15 @@ describe('การประมวลผลข้อมูลส่วนบุ�
     const qa = `query($id: ID!) { customer(id: $id) { firstName emails { address } phones { number } } }`;
     const admin = await ask(env.gw, 'crm-service', 'internal_administration', qa, { id: c.id });
     expectResponse(admin, 200, {
-      data: { customer: { firstName: 'Somchai', emails: [{ address: 's***@example.test' }], phones: [{ number: null }] } },
-      errors: [denied(qa, ['customer', 'phones', 0, 'number'], 'CATEGORY_NOT_IN_PURPOSE', 'contact.phone', 'purposes.internal_administration.categories')],
+      data: { customer: { firstName: 'Somchai', emails: [{ address: 's***@example.test' }], phones: null } },
+      errors: [denied(qa, ['customer', 'phones'], 'CATEGORY_NOT_IN_PURPOSE', 'contact.phone', 'purposes.internal_administration.categories')],
     });
 
     const qf = `query($id: ID!) { customer(id: $id) { firstName phones { number } bankAccounts { accountNumber } } }`;
     const feedback = await ask(env.gw, 'support-service', 'feedback', qf, { id: c.id });
     expectResponse(feedback, 200, {
-      data: { customer: { firstName: 'Somchai', phones: [{ number: '********0001' }], bankAccounts: [{ accountNumber: null }] } },
-      errors: [denied(qf, ['customer', 'bankAccounts', 0, 'accountNumber'], 'CATEGORY_NOT_IN_PURPOSE', 'financial.bank_account', 'purposes.feedback.categories')],
+      data: { customer: { firstName: 'Somchai', phones: [{ number: '********0001' }], bankAccounts: null } },
+      errors: [denied(qf, ['customer', 'bankAccounts'], 'CATEGORY_NOT_IN_PURPOSE', 'financial.bank_account', 'purposes.feedback.categories')],
     });
   });
 });

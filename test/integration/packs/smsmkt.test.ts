@@ -54,18 +54,15 @@ describe('1.2 / 2.6 / 2.7 receipts and tax invoices', () => {
     expectResponse(news, 200, {
       data: {
         customer: {
-          firstName: 'Rattana', nationalId: null, addresses: [{ line1: null, postcode: null }],
-          invoices: [{ invoiceNumber: null, billingName: null, taxId: null, amount: null }],
+          firstName: 'Rattana', nationalId: null, addresses: null,
+          invoices: null,
         },
       },
       errors: [
         denied(q, ['customer', 'nationalId'], 'CATEGORY_NOT_IN_PURPOSE', 'identity.national_id', rule),
-        denied(q, ['customer', 'addresses', 0, 'line1'], 'CATEGORY_NOT_IN_PURPOSE', 'contact.address', rule),
-        denied(q, ['customer', 'addresses', 0, 'postcode'], 'CATEGORY_NOT_IN_PURPOSE', 'contact.address', rule),
-        denied(q, ['customer', 'invoices', 0, 'invoiceNumber'], 'CATEGORY_NOT_IN_PURPOSE', 'financial.invoice', rule),
-        denied(q, ['customer', 'invoices', 0, 'billingName'], 'CATEGORY_NOT_IN_PURPOSE', 'financial.invoice', rule),
-        denied(q, ['customer', 'invoices', 0, 'taxId'], 'CATEGORY_NOT_IN_PURPOSE', 'financial.tax_id', rule),
-        denied(q, ['customer', 'invoices', 0, 'amount'], 'CATEGORY_NOT_IN_PURPOSE', 'financial.invoice', rule),
+        denied(q, ['customer', 'addresses'], 'CATEGORY_NOT_IN_PURPOSE', 'contact.address', rule),
+        // An invoice's categories are financial.invoice and financial.tax_id, neither covered: the first one's denial.
+        denied(q, ['customer', 'invoices'], 'CATEGORY_NOT_IN_PURPOSE', 'financial.invoice', rule),
       ],
     });
   });
@@ -89,20 +86,20 @@ describe('2.1 / 2.10 news and offers (direct marketing); 2.1 surveys', () => {
     const dm = 'purposes.news_and_offers.direct_marketing';
     const newsRead = await ask(gw, 'marketing-service', 'news_and_offers', q, { id: c.id });
     expectResponse(newsRead, 200, {
-      data: { customer: { firstName: null, emails: [{ address: null }], phones: [{ number: null }] } },
+      data: { customer: { firstName: null, emails: null, phones: null } },
       errors: [
         denied(q, ['customer', 'firstName'], 'OBJECTED', 'identity.name', dm),
-        denied(q, ['customer', 'emails', 0, 'address'], 'OBJECTED', 'contact.email', dm),
-        denied(q, ['customer', 'phones', 0, 'number'], 'OBJECTED', 'contact.phone', dm),
+        denied(q, ['customer', 'emails'], 'OBJECTED', 'contact.email', dm),
+        denied(q, ['customer', 'phones'], 'OBJECTED', 'contact.phone', dm),
       ],
     });
 
     const surveyRead = await ask(gw, 'marketing-service', 'opinion_survey', q, { id: c.id });
     expectResponse(surveyRead, 200, {
-      data: { customer: { firstName: 'Pranee', emails: [{ address: null }], phones: [{ number: null }] } },
+      data: { customer: { firstName: 'Pranee', emails: null, phones: null } },
       errors: [
-        denied(q, ['customer', 'emails', 0, 'address'], 'OBJECTED', 'contact.email', 'purposes.opinion_survey.lawful_basis'),
-        denied(q, ['customer', 'phones', 0, 'number'], 'CATEGORY_NOT_IN_PURPOSE', 'contact.phone', 'purposes.opinion_survey.categories'),
+        denied(q, ['customer', 'emails'], 'OBJECTED', 'contact.email', 'purposes.opinion_survey.lawful_basis'),
+        denied(q, ['customer', 'phones'], 'CATEGORY_NOT_IN_PURPOSE', 'contact.phone', 'purposes.opinion_survey.categories'),
       ],
     });
 
@@ -180,13 +177,13 @@ describe('2.9 internal research on user behaviour', () => {
     expectResponse(r, 200, {
       data: {
         customer: {
-          firstName: null, emails: [{ address: null }], orders: [{ total: '1070.00', items: '2,000 SMS credits' }],
+          firstName: null, emails: null, orders: [{ total: '1070.00', items: '2,000 SMS credits' }],
           accounts: [{ loginEvents: [{ ipAddress: null, userAgent: 'SMSMKT-iOS/5.1', occurredAt: iso(login.occurredAt) }] }],
         },
       },
       errors: [
         denied(q, ['customer', 'firstName'], 'CATEGORY_NOT_IN_PURPOSE', 'identity.name', rule),
-        denied(q, ['customer', 'emails', 0, 'address'], 'CATEGORY_NOT_IN_PURPOSE', 'contact.email', rule),
+        denied(q, ['customer', 'emails'], 'CATEGORY_NOT_IN_PURPOSE', 'contact.email', rule),
         denied(q, ['customer', 'accounts', 0, 'loginEvents', 0, 'ipAddress'], 'CATEGORY_NOT_IN_PURPOSE', 'technical.ip_address', rule),
       ],
     });
@@ -210,7 +207,7 @@ describe('4.2 "as long as necessary, or as the law requires"', () => {
       errors: [denied(q, ['customer', 'firstName'], 'RETENTION_EXPIRED', 'identity.name', 'purposes.order_processing.retention')],
     });
     expect(await accessLog(gw, processing, 'effect, reason, category, field_path, fields, rule')).toEqual([
-      { effect: 'ALLOW', reason: null, category: 'financial.order', field_path: 'customer', fields: ['orders.0.total'], rule: 'purposes.order_processing.lawful_basis' },
+      { effect: 'ALLOW', reason: null, category: 'financial.order', field_path: 'customer', fields: ['orders.0.id', 'orders.0.total'], rule: 'purposes.order_processing.lawful_basis' },
       { effect: 'DENY', reason: 'RETENTION_EXPIRED', category: 'financial.order', field_path: 'customer', fields: [`orders[id=${old.id}]`], rule: 'purposes.order_processing.retention' },
       { effect: 'DENY', reason: 'RETENTION_EXPIRED', category: 'identity.name', field_path: 'customer', fields: ['firstName'], rule: 'purposes.order_processing.retention' },
     ]);
@@ -231,10 +228,10 @@ describe('minors (not in the policy; PDPA s.20) and restriction', () => {
     const q = `query($id: ID!) { customer(id: $id) { firstName emails { address } } }`;
     const own = await ask(gw, 'marketing-service', 'news_and_offers', q, { id: c.id });
     expectResponse(own, 200, {
-      data: { customer: { firstName: null, emails: [{ address: null }] } },
+      data: { customer: { firstName: null, emails: null } },
       errors: [
         denied(q, ['customer', 'firstName'], 'GUARDIAN_CONSENT_REQUIRED', 'identity.name', 'minors.age'),
-        denied(q, ['customer', 'emails', 0, 'address'], 'GUARDIAN_CONSENT_REQUIRED', 'contact.email', 'minors.age'),
+        denied(q, ['customer', 'emails'], 'GUARDIAN_CONSENT_REQUIRED', 'contact.email', 'minors.age'),
       ],
     });
     const g = await ask(gw, 'marketing-service', null, `mutation { grantConsent(input: { customerId: "${c.id}", purpose: "news_and_offers", givenBy: guardian, source: "email" }) { givenBy recordedBy } }`);
@@ -245,10 +242,10 @@ describe('minors (not in the policy; PDPA s.20) and restriction', () => {
     await restrict(gw.stores, c.id);
     const contact = await ask(gw, 'support-service', 'service_contact', q, { id: c.id });
     expectResponse(contact, 200, {
-      data: { customer: { firstName: null, emails: [{ address: null }] } },
+      data: { customer: { firstName: null, emails: null } },
       errors: [
         denied(q, ['customer', 'firstName'], 'RESTRICTED', 'identity.name', 'restriction.customer'),
-        denied(q, ['customer', 'emails', 0, 'address'], 'RESTRICTED', 'contact.email', 'restriction.customer'),
+        denied(q, ['customer', 'emails'], 'RESTRICTED', 'contact.email', 'restriction.customer'),
       ],
     });
     const qt = `query($id: ID!) { customer(id: $id) { firstName invoices { invoiceNumber taxId } } }`;
