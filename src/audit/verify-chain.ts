@@ -27,7 +27,7 @@ import { batchContent, contentDigest } from './batch-content';
  * on chain_seq), rows per batch, one batch ahead (a batch holds at most the writer's maxBatchRows). The
  * walk covers the batches committed when it starts; the gateway may keep writing meanwhile.
  */
-export type BreakReason = 'hash mismatch' | 'prev_hash mismatch' | 'row count mismatch';
+export type BreakReason = 'hash mismatch' | 'prev_hash mismatch' | 'row count mismatch' | 'non-canonical value' | 'prune record not genuine';
 
 export interface VerifyProgress {
   /** Batches verified so far. */
@@ -69,6 +69,8 @@ interface BatchRecord {
   hash: string;
   row_count: number;
   hash_format: number;
+  /** logged_at has sub-millisecond digits: the writer's JS Date has none, so it was changed. */
+  odd_time: boolean;
 }
 
 interface AccessLogRecord {
@@ -91,6 +93,8 @@ interface AccessLogRecord {
   effect: string;
   reason: string | null;
   rule: string | null;
+  /** Why the row holds a value the writer could not have stored (NON_CANONICAL_SQL), or null. */
+  noncanonical?: string | null;
 }
 
 /** A stored row as the writer's LogRow; `at` is a Date (pg parses timestamptz), arrays are arrays (pg parses text[]). */
@@ -122,7 +126,7 @@ function recomputeHash(b: BatchRecord, rows: LogRow[]): string {
 }
 
 /** Where the walk starts (after this chain_seq): the beginning, or after a prune past the last batch of the pruned range. */
-async function startingPoint(ds: DataSource): Promise<{ afterSeq: string; pruned: boolean }> {
+export async function startingPoint(ds: DataSource): Promise<{ afterSeq: string; pruned: boolean }> {
   const [{ pruned_until: prunedUntil }] = await ds.query(`SELECT max(range_end) AS pruned_until FROM access_log_prunes`);
   if (prunedUntil === null) return { afterSeq: '0', pruned: false };
   const [{ last }] = await ds.query(`SELECT max(chain_seq)::text AS last FROM access_log_batches WHERE logged_at < $1`, [prunedUntil]);
@@ -130,8 +134,27 @@ async function startingPoint(ds: DataSource): Promise<{ afterSeq: string; pruned
   return last === null ? { afterSeq: '0', pruned: false } : { afterSeq: last, pruned: true };
 }
 
+/**
+ * A stored value the writer could never have stored, named, or null. The hash covers values as
+ * node-postgres reads them back, which is not every byte PostgreSQL keeps: an array's lower bound
+ * (`'[0:2]={...}'` reads as the same list, yet the access_log_entries view slices `fields` by
+ * position), a timestamp's microseconds (a JS Date keeps milliseconds), and a control character
+ * inside a decision value (the separators and NULL mark of the hashed texts, batch-content.ts: a
+ * list rewritten as one element holding them hashes the same). The writer stores none of these
+ * (chain.ts loggable; timestamps from JS Dates), so any of them is a change made afterwards.
+ */
+const NON_CANONICAL_SQL = `CASE
+    WHEN at <> date_trunc('milliseconds', at) THEN 'at has sub-millisecond digits'
+    WHEN logged_at <> date_trunc('milliseconds', logged_at) THEN 'logged_at has sub-millisecond digits'
+    ${['roles', 'fields', 'categories', 'category_types', 'category_field_ends']
+    .map((c) => `WHEN coalesce(array_lower(${c}, 1), 1) <> 1 OR coalesce(array_ndims(${c}), 1) <> 1 THEN '${c} is not a plain list from 1'`).join('\n    ')}
+    WHEN concat_ws(' ', customer_id, field_path, effect, reason, rule, type_name, category, array_to_string(fields, ' '),
+                   array_to_string(categories, ' '), array_to_string(category_types, ' ')) ~ ('[' || chr(1) || '-' || chr(31) || ']')
+      THEN 'a decision value holds a control character'
+  END`;
+
 const ROWS_SQL = `SELECT at, request_id, caller, roles, purpose, justification, client_address, policy_hash, customer_id, type_name, field_path,
-                          fields, category, effect, reason, rule, categories, category_types, category_field_ends
+                          fields, category, effect, reason, rule, categories, category_types, category_field_ends, ${NON_CANONICAL_SQL} AS noncanonical
                    FROM access_log WHERE batch_id = $1 AND logged_at = $2 ORDER BY id LIMIT $3`;
 
 /** The batches with chain_seq in (afterSeq, upToSeq], in chain order, read in pages (keyset on chain_seq). */
@@ -140,7 +163,8 @@ async function* batchesBetween(ds: DataSource, afterSeq: string, upToSeq: string
   for (;;) {
     const page: BatchRecord[] = await ds.query(
       // b.chain_seq, not seq: ORDER BY seq would sort by the text output column.
-      `SELECT b.id::text AS id, b.chain_seq::text AS seq, b.logged_at, b.prev_hash, b.hash, b.row_count, b.hash_format FROM access_log_batches b
+      `SELECT b.id::text AS id, b.chain_seq::text AS seq, b.logged_at, b.prev_hash, b.hash, b.row_count, b.hash_format,
+              b.logged_at <> date_trunc('milliseconds', b.logged_at) AS odd_time FROM access_log_batches b
        WHERE b.chain_seq > $1 AND b.chain_seq <= $2 ORDER BY b.chain_seq LIMIT ${BATCH_PAGE}`,
       [lastSeq, upToSeq],
     );
@@ -150,7 +174,27 @@ async function* batchesBetween(ds: DataSource, afterSeq: string, upToSeq: string
   }
 }
 
+/**
+ * The walk trusts the latest prune record for where to start, so a forged one (an INSERT into
+ * access_log_prunes, by the owner) would hide every batch before it. A genuine prune dropped its
+ * partition after recording it, in the past: a record that ends after now, or whose range still
+ * holds rows, was not made by prune.
+ */
+async function forgedPrune(ds: DataSource): Promise<VerifyResult['firstBroken']> {
+  const [latest]: { name: string; range_start: Date | null; range_end: Date; future: boolean }[] = await ds.query(
+    `SELECT partition_name AS name, range_start, range_end, range_end > now() AS future FROM access_log_prunes ORDER BY range_end DESC LIMIT 1`);
+  if (!latest) return null;
+  const what = { batchId: `prune of ${latest.name}`, reason: 'prune record not genuine' as const };
+  if (latest.future) return { ...what, expected: 'a pruned range that ended before now', actual: `ends ${latest.range_end.toISOString()}` };
+  const [{ kept }] = await ds.query(
+    `SELECT count(*)::int AS kept FROM (SELECT 1 FROM access_log WHERE logged_at < $2 AND ($1::timestamptz IS NULL OR logged_at >= $1) LIMIT 1) x`,
+    [latest.range_start, latest.range_end]);
+  return kept ? { ...what, expected: 'no rows left in the pruned range', actual: 'rows logged in it are still there' } : null;
+}
+
 export async function verifyChain(ds: DataSource, opts: VerifyOptions = {}): Promise<VerifyResult> {
+  const forged = await forgedPrune(ds);
+  if (forged) return { ok: false, batches: 0, rows: 0, anchor: null, firstBroken: forged };
   const start = await startingPoint(ds);
   // The walk ends at the last batch committed when it starts: chain_seq is assigned and committed
   // in order under the writer's lock, so everything up to it is settled; later ones are for the next run.
@@ -197,6 +241,8 @@ export async function verifyChain(ds: DataSource, opts: VerifyOptions = {}): Pro
       }
       return result({ batchId: b.id, reason: 'row count mismatch', expected: b.row_count, actual: found });
     }
+    const odd = b.odd_time ? 'the batch\'s logged_at has sub-millisecond digits' : records.find((r) => r.noncanonical)?.noncanonical;
+    if (odd) return result({ batchId: b.id, reason: 'non-canonical value', expected: 'values as the writer stores them', actual: odd });
     const recomputed = recomputeHash(b, records.map(toLogRow));
     if (recomputed !== b.hash) {
       return result({ batchId: b.id, reason: 'hash mismatch', expected: b.hash, actual: recomputed });
