@@ -8,6 +8,10 @@ import { LoginEventsAccountIndex1764100000000 } from './src/stores/crm/migration
 import { BankAccountRow, InvoiceRow, OrderRow, PaymentCardRow } from './src/stores/billing/billing.entity';
 import { BillingInitial1764050000000 } from './src/stores/billing/migrations/1764050000000-BillingInitial';
 import { InvoicesOrderIndex1764100000000 } from './src/stores/billing/migrations/1764100000000-InvoicesOrderIndex';
+import { BillingRuntimeGrants1764140000000 } from './src/stores/billing/migrations/1764140000000-BillingRuntimeGrants';
+import { CrmRuntimeGrants1764140000000 } from './src/stores/crm/migrations/1764140000000-CrmRuntimeGrants';
+import { RuntimeRole1764140000000 } from './src/stores/gateway/migrations/1764140000000-RuntimeRole';
+import { ROLE_NAME, RUNTIME_ROLE_SETTING } from './src/stores/runtime-role';
 import { ConsentEventRow, ErasureRow, ObjectionEventRow, RectificationEventRow, RestrictionEventRow } from './src/stores/gateway/state.entity';
 import { GatewayInitial1764050000000 } from './src/stores/gateway/migrations/1764050000000-GatewayInitial';
 import { AccessLogFields1764060000000 } from './src/stores/gateway/migrations/1764060000000-AccessLogFields';
@@ -30,19 +34,26 @@ export type StoreName = 'gateway' | 'crm' | 'billing';
 export const STORE_DEFINITIONS: Record<StoreName, Pick<DataSourceOptions, 'entities' | 'migrations'>> = {
   gateway: {
     entities: [ConsentEventRow, ObjectionEventRow, RestrictionEventRow, RectificationEventRow, ErasureRow],
-    migrations: [GatewayInitial1764050000000, AccessLogFields1764060000000, AccessLogChain1764070000000, ProtectLogPartitions1764075000000, AccessLogIndexes1764080000000, RightsRequests1764090000000, AccessLogChainOrder1764110000000, AccessLogDecisionRows1764120000000, AccessLogChainDigest1764130000000],
+    migrations: [GatewayInitial1764050000000, AccessLogFields1764060000000, AccessLogChain1764070000000, ProtectLogPartitions1764075000000, AccessLogIndexes1764080000000, RightsRequests1764090000000, AccessLogChainOrder1764110000000, AccessLogDecisionRows1764120000000, AccessLogChainDigest1764130000000, RuntimeRole1764140000000],
   },
   crm: {
     entities: [CustomerRow, EmailRow, PhoneRow, PostalAddressRow, SocialAccountRow, AccountRow, LoginEventRow, CommunicationRow, CallLogRow, HealthDeclarationRow],
-    migrations: [CrmInitial1764050000000, LoginEventsAccountIndex1764100000000],
+    migrations: [CrmInitial1764050000000, LoginEventsAccountIndex1764100000000, CrmRuntimeGrants1764140000000],
   },
   billing: {
     entities: [BankAccountRow, PaymentCardRow, OrderRow, InvoiceRow],
-    migrations: [BillingInitial1764050000000, InvoicesOrderIndex1764100000000],
+    migrations: [BillingInitial1764050000000, InvoicesOrderIndex1764100000000, BillingRuntimeGrants1764140000000],
   },
 };
 
-export function dataSourceFor(store: StoreName, url: string, logger?: Logger): DataSource {
+/**
+ * `runtimeRole`: the role the migrations grant to (GATEWAY_RUNTIME_ROLE), passed to them as the
+ * connection's setting privacy_gateway.runtime_role (src/stores/runtime-role.ts); unset, they use
+ * the default name.
+ */
+export function dataSourceFor(store: StoreName, url: string, logger?: Logger, opts: { runtimeRole?: string } = {}): DataSource {
+  if (opts.runtimeRole !== undefined && !ROLE_NAME.test(opts.runtimeRole)) throw new Error(`bad runtime role name ${opts.runtimeRole}`);
+  const runtimeRole = opts.runtimeRole ? ` -c ${RUNTIME_ROLE_SETTING}=${opts.runtimeRole}` : '';
   return new DataSource({
     type: 'postgres',
     name: store,
@@ -60,13 +71,14 @@ export function dataSourceFor(store: StoreName, url: string, logger?: Logger): D
       // A frozen server or network must not hold a connection (or the access-log lock) forever.
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,
-      options: '-c idle_in_transaction_session_timeout=30000',
+      options: `-c idle_in_transaction_session_timeout=30000${runtimeRole}`,
       application_name: `privacy-gateway:${store}`,
     },
   });
 }
 
 /** For the TypeORM CLI: the DataSources from the environment's connection strings. */
-export const gatewayDataSource = process.env.GATEWAY_DATABASE_URL ? dataSourceFor('gateway', process.env.GATEWAY_DATABASE_URL) : undefined;
-export const crmDataSource = process.env.CRM_DATABASE_URL ? dataSourceFor('crm', process.env.CRM_DATABASE_URL) : undefined;
-export const billingDataSource = process.env.BILLING_DATABASE_URL ? dataSourceFor('billing', process.env.BILLING_DATABASE_URL) : undefined;
+const cliRole = { runtimeRole: process.env.GATEWAY_RUNTIME_ROLE || undefined };
+export const gatewayDataSource = process.env.GATEWAY_DATABASE_URL ? dataSourceFor('gateway', process.env.GATEWAY_DATABASE_URL, undefined, cliRole) : undefined;
+export const crmDataSource = process.env.CRM_DATABASE_URL ? dataSourceFor('crm', process.env.CRM_DATABASE_URL, undefined, cliRole) : undefined;
+export const billingDataSource = process.env.BILLING_DATABASE_URL ? dataSourceFor('billing', process.env.BILLING_DATABASE_URL, undefined, cliRole) : undefined;

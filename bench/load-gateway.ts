@@ -12,6 +12,8 @@ import { Options } from './load-options';
 
 export async function startGateway(o: Options, urls: Record<'gateway' | 'crm' | 'billing', string>, secret: string, dataDir: string, logFile: string): Promise<ChildProcess> {
   const main = path.join(__dirname, '..', 'src', 'main.js');
+  // The database is fresh, so are its checkpoints (the signing key in dataDir is kept).
+  fs.rmSync(path.join(dataDir, 'checkpoints'), { recursive: true, force: true });
   const out = fs.openSync(logFile, 'w');
   const env: NodeJS.ProcessEnv = {
     ...process.env,

@@ -2,6 +2,7 @@ import os from 'node:os';
 import { DataSource } from 'typeorm';
 import { Config } from '../src/config';
 import { verifyChain } from '../src/audit/verify-chain';
+import { checkCheckpoints, checkpointVerifierKey, describeCheckpoints, readCheckpointFolder } from '../src/audit/verify-checkpoints';
 import { percentile } from './harness';
 import { OP_KINDS } from './load-mix';
 import { CpuReport } from './load-cpu';
@@ -72,8 +73,12 @@ export function checkErrors(say: Say, all: Outcome[]): string[] {
   return failures;
 }
 
-/** Run once the gateway has stopped: every answer that must be logged has rows, and the chain covers every row. */
-export async function checkAccessLog(say: Say, gateway: DataSource, all: Outcome[]): Promise<string[]> {
+/**
+ * Run once the gateway has stopped: every answer that must be logged has rows, the chain covers
+ * every row, and (with `checkpointDir`) the gateway's signed checkpoints agree with the chain, the
+ * newest (written on shutdown) naming its last batch and every row.
+ */
+export async function checkAccessLog(say: Say, gateway: DataSource, all: Outcome[], checkpointDir?: string): Promise<string[]> {
   const failures: string[] = [];
   const perRequest = new Map<string, number>();
   for (const r of (await gateway.query(`SELECT request_id, count(*)::int AS n FROM access_log GROUP BY request_id`)) as { request_id: string; n: number }[]) perRequest.set(r.request_id, r.n);
@@ -97,5 +102,14 @@ export async function checkAccessLog(say: Say, gateway: DataSource, all: Outcome
   const chainOk = v.ok && v.rows === tableRows;
   say(`chain: verifyChain ${v.ok ? 'ok' : `BROKEN at batch ${v.firstBroken?.batchId} (${v.firstBroken?.reason})`}, ${int(v.batches)} batches, ${int(v.rows)} rows of ${int(tableRows)} in access_log ${chainOk ? '[ok]' : '[FAIL]'}`);
   if (!chainOk) failures.push('access-log chain');
+
+  if (checkpointDir) {
+    const folder = await readCheckpointFolder(checkpointDir, checkpointVerifierKey(null, checkpointDir).key);
+    const c = await checkCheckpoints(gateway, folder);
+    const [{ last }] = await gateway.query(`SELECT coalesce(max(chain_seq), 0)::text AS last FROM access_log_batches`);
+    const whole = c.newest !== null && c.newest.body.seq === last && Number(c.newest.body.rows) === tableRows;
+    say(`${describeCheckpoints(c)}${c.ok && !whole ? `; the newest does not cover the whole log (batch ${last}, ${int(tableRows)} rows)` : ''} ${c.ok && whole ? '[ok]' : '[FAIL]'}`);
+    if (!c.ok || !whole) failures.push('checkpoints');
+  }
   return failures;
 }

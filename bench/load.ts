@@ -79,7 +79,9 @@ async function main(): Promise<number> {
     say(`PostgreSQL: embedded, fresh, ${path.relative(PROJECT_ROOT, pgDir)} on 127.0.0.1:${o.pgPort}; ${int(o.subjects)} subjects (${int(rows)} rows) loaded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
     if (interrupted) throw new Error('interrupted');
 
-    child = await startGateway(o, urls, secret, path.join(PROJECT_ROOT, '.data', 'load'), logFile);
+    // The gateway runs as the runtime role, as deployed: the migrations above (as the owner) granted it what it needs.
+    const runtimeUrls = { gateway: cluster.runtimeUrlFor('load_gateway'), crm: cluster.runtimeUrlFor('load_crm'), billing: cluster.runtimeUrlFor('load_billing') };
+    child = await startGateway(o, runtimeUrls, secret, path.join(PROJECT_ROOT, '.data', 'load'), logFile);
     say(`gateway: child process node dist/src/main.js (pid ${child.pid}) on http://127.0.0.1:${o.port}/graphql, pack ${pack.id}, ` +
       `pool ${process.env.GATEWAY_POOL_SIZE ?? 10} connections per store, LOG_LEVEL ${o.logLevel} -> ${path.relative(PROJECT_ROOT, logFile)}`);
 
@@ -124,7 +126,7 @@ async function main(): Promise<number> {
         `(Apollo's own signal handler re-raises SIGTERM while main.ts is still closing) [warn]`);
     }
 
-    failures.push(...(await checkAccessLog(say, stores.gateway, all)));
+    failures.push(...(await checkAccessLog(say, stores.gateway, all, path.join(PROJECT_ROOT, '.data', 'load', 'checkpoints'))));
     say(`load average at end (1/5/15 min): ${loadEnd}`);
     say(`result: ${failures.length ? `FAIL (${failures.join(', ')})` : 'PASS'}`);
   } finally {

@@ -1,5 +1,8 @@
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
+import { parseVerifierKey, validKeyName } from './audit/checkpoint';
+import { DEFAULT_RUNTIME_ROLE, ROLE_NAME } from './stores/runtime-role';
 
 /**
  * The one configuration module. Every setting has a commented default here; the environment
@@ -18,6 +21,8 @@ export interface Config {
   port: number;
   /** Connection strings of the three stores; all null means "start the embedded PostgreSQL". */
   databases: { gateway: string | null; crm: string | null; billing: string | null };
+  /** The gateway's runtime role: the migrations grant to it, the embedded PostgreSQL creates it (src/stores/runtime-role.ts). */
+  runtimeRole: string;
   /** Folder for the embedded PostgreSQL cluster and the development JWT secret. */
   dataDir: string;
   /** Port of the embedded PostgreSQL. */
@@ -51,6 +56,23 @@ export interface Config {
   executionTimeoutMs: number;
   /** Per-caller token bucket, in memory per replica (src/http/rate-limit.ts); perSecond 0 = off. */
   rateLimit: { perSecond: number; burst: number };
+  /** Signed checkpoints of the access log (src/audit/checkpointer.ts), written outside the database. */
+  checkpoints: {
+    /** Append-only folder: one file per checkpoint, never overwritten. */
+    dir: string;
+    /** Ed25519 signing key (PKCS#8 PEM). Null: development generates dataDir/checkpoint-ed25519.pem; production refuses to start. */
+    keyFile: string | null;
+    /** How often the chain head is signed (and once more on shutdown); skipped while the head has not moved. */
+    intervalMs: number;
+    /** The note's origin line and the key's name. */
+    origin: string;
+    /** Optional witness: each checkpoint is POSTed there as text. */
+    witnessUrl: string | null;
+    /** The verifier key `npm run audit -- verify --checkpoints` trusts (and the gateway's key must match); null: the folder's checkpoint-key.vkey. */
+    publicKey: string | null;
+    /** This process's name in checkpoint file names, so replicas sharing a folder never collide (default: the host name). */
+    replica: string;
+  };
   /** Structured log level. */
   logLevel: 'debug' | 'info' | 'warn' | 'error' | 'silent';
 }
@@ -76,6 +98,7 @@ const DEFAULTS = {
   GATEWAY_DATA_DIR: path.join(PROJECT_ROOT, '.data'),
   EMBEDDED_PG_PORT: '54329', // away from a system PostgreSQL on 5432
   GATEWAY_SEED_DEMO: 'true',
+  GATEWAY_RUNTIME_ROLE: DEFAULT_RUNTIME_ROLE, // the role the gateway runs as; the migrations (run as the owner) grant to it
   GATEWAY_JWT_AUDIENCE: 'privacy-gateway',
   GATEWAY_POLICY: path.join(PROJECT_ROOT, 'policies', 'smarttech.yaml'),
   GATEWAY_MAX_BATCH: '100',
@@ -93,6 +116,8 @@ const DEFAULTS = {
   GATEWAY_EXECUTION_TIMEOUT_MS: '10000', // a GraphQL request, after its body is read; server.requestTimeout (30 s) bounds the whole exchange
   GATEWAY_RATE_LIMIT_RPS: '100', // per caller and per replica; 0 turns the limit off
   GATEWAY_RATE_LIMIT_BURST: '200',
+  GATEWAY_CHECKPOINT_INTERVAL_MS: '10000', // the chain head is signed this often (and on shutdown), off the request path
+  GATEWAY_CHECKPOINT_ORIGIN: 'localhost/privacy-gateway/access-log', // set one per deployment, e.g. privacy.example.com/privacy-gateway/access-log
   LOG_LEVEL: 'info',
 } as const;
 
@@ -157,13 +182,29 @@ export function loadConfig(overrides: Env = {}): Config {
   if (gatewayEnv === 'production' && set === 0) {
     throw new ConfigError('GATEWAY_DATABASE_URL', 'production needs real databases; the embedded PostgreSQL is for development');
   }
+  const checkpointOrigin = env.GATEWAY_CHECKPOINT_ORIGIN || DEFAULTS.GATEWAY_CHECKPOINT_ORIGIN;
+  if (!validKeyName(checkpointOrigin)) throw new ConfigError('GATEWAY_CHECKPOINT_ORIGIN', 'must be non-empty, without spaces or "+" (it names the signing key)');
+  const checkpointPublicKey = env.GATEWAY_CHECKPOINT_PUBLIC_KEY || null;
+  if (checkpointPublicKey !== null) {
+    try {
+      parseVerifierKey(checkpointPublicKey);
+    } catch (err) {
+      throw new ConfigError('GATEWAY_CHECKPOINT_PUBLIC_KEY', (err as Error).message);
+    }
+  }
+  const replica = env.GATEWAY_REPLICA_ID || os.hostname().replace(/[^A-Za-z0-9._-]/g, '_');
+  if (!/^[A-Za-z0-9._-]{1,100}$/.test(replica)) throw new ConfigError('GATEWAY_REPLICA_ID', 'expected 1 to 100 letters, digits, ".", "_" or "-"');
+  const dataDir = path.resolve(env.GATEWAY_DATA_DIR || DEFAULTS.GATEWAY_DATA_DIR);
+  const runtimeRole = env.GATEWAY_RUNTIME_ROLE || DEFAULTS.GATEWAY_RUNTIME_ROLE;
+  if (!ROLE_NAME.test(runtimeRole)) throw new ConfigError('GATEWAY_RUNTIME_ROLE', `expected a PostgreSQL role name of a-z, 0-9 and _, got "${runtimeRole}"`);
   const seedDemo = oneOf(env, 'GATEWAY_SEED_DEMO', DEFAULTS.GATEWAY_SEED_DEMO, ['true', 'false'] as const) === 'true';
   return {
     env: gatewayEnv,
     host: env.HOST || DEFAULTS.HOST,
     port: int(env, 'PORT', 0, 65535),
     databases,
-    dataDir: path.resolve(env.GATEWAY_DATA_DIR || DEFAULTS.GATEWAY_DATA_DIR),
+    runtimeRole,
+    dataDir,
     embeddedPgPort: int(env, 'EMBEDDED_PG_PORT', 1024, 65535),
     seedDemo,
     auth: {
@@ -184,6 +225,15 @@ export function loadConfig(overrides: Env = {}): Config {
     },
     executionTimeoutMs: int(env, 'GATEWAY_EXECUTION_TIMEOUT_MS', 1, 600_000),
     rateLimit: { perSecond: int(env, 'GATEWAY_RATE_LIMIT_RPS', 0, 1_000_000), burst: int(env, 'GATEWAY_RATE_LIMIT_BURST', 1, 1_000_000) },
+    checkpoints: {
+      dir: path.resolve(env.GATEWAY_CHECKPOINT_DIR || path.join(dataDir, 'checkpoints')),
+      keyFile: env.GATEWAY_CHECKPOINT_KEY_FILE ? path.resolve(env.GATEWAY_CHECKPOINT_KEY_FILE) : null,
+      intervalMs: int(env, 'GATEWAY_CHECKPOINT_INTERVAL_MS', 1000, 3_600_000),
+      origin: checkpointOrigin,
+      witnessUrl: url(env, 'GATEWAY_CHECKPOINT_WITNESS_URL', ['https:', 'http:']),
+      publicKey: checkpointPublicKey,
+      replica,
+    },
     logLevel: oneOf(env, 'LOG_LEVEL', DEFAULTS.LOG_LEVEL, ['debug', 'info', 'warn', 'error', 'silent'] as const),
   };
 }
@@ -195,6 +245,7 @@ export function describeConfig(c: Config): Record<string, unknown> {
     host: c.host,
     port: c.port,
     databases: c.databases.gateway ? 'external' : 'embedded',
+    runtimeRole: c.runtimeRole,
     dataDir: c.dataDir,
     policy: c.policyPath,
     auth: c.auth.jwksUrl ? 'jwks' : 'dev-hs256',
@@ -202,5 +253,6 @@ export function describeConfig(c: Config): Record<string, unknown> {
     queryLimits: c.queryLimits,
     executionTimeoutMs: c.executionTimeoutMs,
     rateLimit: c.rateLimit.perSecond > 0 ? c.rateLimit : 'off',
+    checkpoints: { dir: c.checkpoints.dir, intervalMs: c.checkpoints.intervalMs, origin: c.checkpoints.origin, replica: c.checkpoints.replica, witness: c.checkpoints.witnessUrl ? 'set' : 'off' },
   };
 }

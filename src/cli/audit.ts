@@ -1,10 +1,13 @@
 import 'reflect-metadata';
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { SingleBar } from 'cli-progress';
 import { ConfigError, loadConfig } from '../config';
 import { setLogLevel } from '../log';
 import { loadPack, PackError } from '../policy/load-pack';
 import { verifyChain, VerifyResult } from '../audit/verify-chain';
+import { checkCheckpoints, checkpointVerifierKey, CheckpointFolder, describeCheckpoints, readCheckpointFolder } from '../audit/verify-checkpoints';
 import { pruneAccessLog, PruneRefused, PruneResult } from '../audit/prune';
 import type { Duration } from '../policy/pack.types';
 import { parseCommandLine, runCli, startupExitCode, UsageError, withStores } from './run-cli';
@@ -15,30 +18,40 @@ export { UsageError };
  * Progress on stderr; one line on stdout. Exit codes: 0 the chain holds, 1 it is broken (or
  * the check failed), 2 bad arguments or configuration.
  *
+ * `npm run audit -- verify --checkpoints FOLDER` also checks the log against the signed
+ * checkpoints in FOLDER (src/audit/verify-checkpoints.ts), with the public key of
+ * GATEWAY_CHECKPOINT_PUBLIC_KEY or else FOLDER/checkpoint-key.vkey: a second line on stdout,
+ * `checkpoints ok: ...` or `checkpoints BROKEN: <the first disagreement>`; exit 1 if either
+ * line is BROKEN.
+ *
  * `npm run audit -- prune --before YYYY-MM-DD [--by NAME]`: drops the month partitions of the
  * access log that end at or before that date (UTC), if the policy pack's access_log_retention
  * allows it (src/audit/prune.ts). Prints each dropped partition on stdout. `--by` is recorded in
  * access_log_prunes (default: user@host). Exit codes: 0 done, 1 refused (retention) or failed,
  * 2 bad arguments or configuration.
  *
- * With no database URLs configured both start the embedded PostgreSQL (GATEWAY_DATA_DIR/pg), as
- * `npm start` does, and stop it at the end.
+ * With no database URLs configured both use the embedded PostgreSQL (GATEWAY_DATA_DIR/pg): the one
+ * `npm start` runs, or one they start and stop at the end. verify reads as the gateway's runtime
+ * role; prune drops partitions, which only the owner may (with configured URLs: the owner's).
  */
-const USAGE = 'usage: npm run audit -- verify\n       npm run audit -- prune --before YYYY-MM-DD [--by NAME]';
+const USAGE = 'usage: npm run audit -- verify [--checkpoints FOLDER]\n       npm run audit -- prune --before YYYY-MM-DD [--by NAME]';
 
-export type AuditArgs = { command: 'verify' } | { command: 'prune'; before: Date; by: string };
+export type AuditArgs = { command: 'verify'; checkpoints?: string } | { command: 'prune'; before: Date; by: string };
 
 
 const defaultBy = () => `${os.userInfo().username}@${os.hostname()}`;
 
 /** Parses and validates the command line. */
 export function parseAuditArgs(argv: string[]): AuditArgs {
-  const options = { before: { type: 'string' }, by: { type: 'string' }, help: { type: 'boolean' } } as const;
+  const options = { before: { type: 'string' }, by: { type: 'string' }, checkpoints: { type: 'string' }, help: { type: 'boolean' } } as const;
   const { command, values } = parseCommandLine(argv, options, ['verify', 'prune']);
   if (command === 'verify') {
-    if (values.before !== undefined || values.by !== undefined) throw new UsageError('verify takes no options');
-    return { command };
+    if (values.before !== undefined || values.by !== undefined) throw new UsageError('verify takes no options but --checkpoints FOLDER');
+    if (values.checkpoints === undefined) return { command };
+    if (!values.checkpoints.trim()) throw new UsageError('--checkpoints needs a folder');
+    return { command, checkpoints: path.resolve(values.checkpoints) };
   }
+  if (values.checkpoints !== undefined) throw new UsageError('--checkpoints goes with verify');
   // prune (parseCommandLine accepts only the two)
   if (values.before === undefined) throw new UsageError('prune needs --before YYYY-MM-DD');
   const before = new Date(`${values.before}T00:00:00Z`);
@@ -82,6 +95,19 @@ async function main(argv: string[]): Promise<number> {
     return startupExitCode('audit', USAGE, err);
   }
   setLogLevel(config.logLevel);
+  // The checkpoints are read before the chain walk starts, so each names a batch the walk covers.
+  let folder: CheckpointFolder | null = null;
+  if (args.command === 'verify' && args.checkpoints !== undefined) {
+    try {
+      if (!fs.statSync(args.checkpoints, { throwIfNoEntry: false })?.isDirectory()) throw new Error(`no checkpoint folder ${args.checkpoints}`);
+      const { key, from } = checkpointVerifierKey(config.checkpoints.publicKey, args.checkpoints);
+      process.stderr.write(`audit: checkpoints signed by ${key.name}+${key.id} (public key from ${from})\n`);
+      folder = await readCheckpointFolder(args.checkpoints, key);
+    } catch (err) {
+      process.stderr.write(`audit: ${(err as Error).message}\n`);
+      return 2;
+    }
+  }
   let retention: Duration | null = null;
   if (args.command === 'prune') {
     try {
@@ -119,7 +145,10 @@ async function main(argv: string[]): Promise<number> {
         if (started) bar.stop();
       }
       process.stdout.write(`${describeVerify(result)}\n`);
-      return result.ok ? 0 : 1;
+      if (!folder) return result.ok ? 0 : 1;
+      const checked = await checkCheckpoints(stores.gateway, folder);
+      process.stdout.write(`${describeCheckpoints(checked)}\n`);
+      return result.ok && checked.ok ? 0 : 1;
     }
 
     const result = await pruneAccessLog(stores.gateway, { before: args.before, retention, now: new Date(), by: args.by });
@@ -136,7 +165,7 @@ async function main(argv: string[]): Promise<number> {
     if (!(err instanceof PruneRefused)) return null;
     process.stderr.write(`audit: ${err.message}\n`);
     return 1;
-  });
+  }, { as: args.command === 'prune' ? 'owner' : 'runtime' }); // prune drops partitions: the owner's; verify only reads
 }
 
 if (require.main === module) runCli('audit', main);

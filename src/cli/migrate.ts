@@ -4,13 +4,15 @@ import { closeStores, openStores, resolveDatabaseUrls } from '../stores/open-sto
 
 /**
  * `npm run migrate`: runs the committed migrations of all three stores (the configured databases,
- * or the embedded PostgreSQL). Production runs this as a Kubernetes Job before the Deployment.
+ * or the embedded PostgreSQL, the one `npm start` runs if it does). Production runs this as a
+ * Kubernetes Job before the Deployment, with the owner's connection strings: the migrations create
+ * and own the tables and grant the runtime role (GATEWAY_RUNTIME_ROLE) what the gateway needs.
  */
 async function main(): Promise<void> {
   const config = loadConfig();
-  const { urls, cluster } = await resolveDatabaseUrls(config);
+  const { ownerUrls, cluster } = await resolveDatabaseUrls(config);
   try {
-    const stores = await openStores(urls, { migrate: true });
+    const stores = await openStores(ownerUrls, { migrate: true, runtimeRole: config.runtimeRole });
     for (const [name, ds] of Object.entries(stores)) {
       const [{ n }] = await ds.query('SELECT count(*)::int AS n FROM typeorm_migrations');
       process.stdout.write(`${name}: ${n} migrations applied\n`);

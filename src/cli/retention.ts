@@ -15,8 +15,9 @@ export { UsageError };
  *
  * One line per table and category group on stdout (or one JSON object with --json), warnings
  * (categories no purpose covers, which are kept) on stderr. Exit codes: 0 done, 1 failed,
- * 2 bad arguments or configuration. With no database URLs configured it starts the embedded
- * PostgreSQL (GATEWAY_DATA_DIR/pg), as `npm start` does, and stops it at the end.
+ * 2 bad arguments or configuration. With no database URLs configured it uses the embedded
+ * PostgreSQL (GATEWAY_DATA_DIR/pg) that `npm start` runs, or starts one and stops it at the end.
+ * It runs as the gateway's runtime role, which may update and delete in the CRM and billing stores.
  */
 const USAGE = 'usage: npm run retention -- sweep [--dry-run] [--batch N] [--now ISO-8601] [--json]';
 
@@ -71,7 +72,7 @@ async function main(argv: string[]): Promise<number> {
     if (args.json) process.stdout.write(`${JSON.stringify(report)}\n`);
     else for (const line of describeSweep(report)) process.stdout.write(`${line}\n`);
     return 0;
-  });
+  }, undefined, { as: 'runtime' }); // the gateway's role: it may update and delete in the company's stores, and only read the gateway's
 }
 
 if (require.main === module) runCli('retention', main);

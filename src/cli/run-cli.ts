@@ -17,18 +17,31 @@ export async function stopCluster(cluster: EmbeddedCluster): Promise<void> {
 }
 
 /**
- * Runs `work` on the migrated stores (starting the embedded PostgreSQL when no URL is
- * configured), then closes them and stops the cluster whatever happened. A failure is logged by
- * its message only (a query error's parameters may be personal data) as "`what` failed" and
- * exits 1, unless `expected` gives it an exit code of its own.
+ * Runs `work` on the migrated stores, then closes them and stops the cluster whatever happened.
+ * With no URL configured: the embedded PostgreSQL already running on the data folder (`npm
+ * start`), or one started here and stopped at the end; it is migrated as its owner, and `work`
+ * gets the role `as` says: `owner` for what only the owner may do (`audit prune` drops partitions),
+ * `runtime` (the gateway's role) for the rest. With configured URLs `work` gets them, whichever
+ * role they name; `as: 'owner'` migrates them first, `runtime` only checks that no migration is
+ * pending. A failure is logged by its message only (a query error's parameters may be personal
+ * data) as "`what` failed" and exits 1, unless `expected` gives it an exit code of its own.
  */
-export async function withStores(config: Config, what: string, work: (stores: Stores) => Promise<number>, expected?: (err: unknown) => number | null): Promise<number> {
+export async function withStores(
+  config: Config, what: string, work: (stores: Stores) => Promise<number>, expected?: (err: unknown) => number | null, opts: { as: 'owner' | 'runtime' } = { as: 'owner' },
+): Promise<number> {
   let cluster: EmbeddedCluster | null = null;
   let stores: Stores | null = null;
   try {
     const resolved = await resolveDatabaseUrls(config);
     cluster = resolved.cluster;
-    stores = await openStores(resolved.urls, { migrate: true });
+    if (resolved.embedded && opts.as === 'runtime') await closeStores(await openStores(resolved.ownerUrls, { migrate: true, runtimeRole: config.runtimeRole }));
+    const urls = opts.as === 'owner' ? resolved.ownerUrls : resolved.urls;
+    stores = await openStores(urls, { migrate: opts.as === 'owner', runtimeRole: config.runtimeRole });
+    if (opts.as === 'runtime') {
+      for (const [name, ds] of Object.entries(stores)) {
+        if (await ds.showMigrations()) throw new Error(`the ${name} database has migrations pending: run \`npm run migrate\` with the owner's connection strings first`);
+      }
+    }
     return await work(stores);
   } catch (err) {
     const code = expected?.(err);

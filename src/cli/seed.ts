@@ -20,8 +20,8 @@ export { UsageError };
  * Reproducible: the data depends only on (seed, now). `--now` defaults to today at 00:00 UTC, so
  * two runs on the same day give identical data; pass `--now` to reproduce a dataset another day.
  * Idempotent: customers already loaded are skipped, so rerunning completes an interrupted run.
- * With no database URLs configured it starts the embedded PostgreSQL (GATEWAY_DATA_DIR/pg), as
- * `npm start` does. Progress on stderr; one summary line on stdout. Exit codes: 0 done,
+ * With no database URLs configured it uses the embedded PostgreSQL (GATEWAY_DATA_DIR/pg) that
+ * `npm start` runs, or starts one, and writes as its owner. Progress on stderr; one summary line on stdout. Exit codes: 0 done,
  * 1 failed, 2 bad arguments or configuration, 130 interrupted (SIGINT/SIGTERM: committed batches
  * are kept, the one in progress commits or rolls back whole; rerun the same command to complete).
  */
@@ -131,7 +131,7 @@ async function main(argv: string[]): Promise<number> {
     const resolved = await resolveDatabaseUrls(config);
     cluster = resolved.cluster;
     if (abort.signal.aborted) return 130;
-    stores = await openStores(resolved.urls, { migrate: true });
+    stores = await openStores(resolved.ownerUrls, { migrate: true, runtimeRole: config.runtimeRole }); // the owner writes the company's stores
     log.info('seeding', { subjects: args.subjects, seed: args.seed, now: args.now.toISOString(), batch: args.batch, consentPurposes });
 
     const started = process.hrtime.bigint();

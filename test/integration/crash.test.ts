@@ -1,8 +1,10 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import http from 'node:http';
 import { Client } from 'pg';
-import { createTestDatabases } from '../support/test-stores';
+import { createTestDatabases, runtimeUrls } from '../support/test-stores';
 import { TEST_SECRET } from '../support/gateway';
 import { signDevToken } from '../../src/cli/token';
 import { loadConfig } from '../../src/config';
@@ -19,7 +21,8 @@ const MAIN = path.resolve(__dirname, '../../dist/src/main.js');
 function startGateway(urls: Record<string, string>): Promise<{ child: ChildProcess; port: number }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, [MAIN], {
-      env: { ...process.env, PORT: '0', GATEWAY_JWT_SECRET: TEST_SECRET, GATEWAY_DATABASE_URL: urls.gateway, CRM_DATABASE_URL: urls.crm, BILLING_DATABASE_URL: urls.billing, LOG_LEVEL: 'info' },
+      env: { ...process.env, PORT: '0', GATEWAY_JWT_SECRET: TEST_SECRET, GATEWAY_DATABASE_URL: urls.gateway, CRM_DATABASE_URL: urls.crm, BILLING_DATABASE_URL: urls.billing, LOG_LEVEL: 'info',
+        GATEWAY_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'gateway-crash-')) }, // its checkpoints stay out of the developer's .data
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     let buf = '';
@@ -60,7 +63,7 @@ test('SIGKILL under load: every value a client received is in the access log', a
   const stores = await openStores(urls, { migrate: false });
   await insertCustomers(stores, [ADULT, MINOR]);
   await closeStores(stores);
-  const { child, port } = await startGateway(urls);
+  const { child, port } = await startGateway(runtimeUrls(urls));
   const token = await signDevToken({ caller: 'crm-service', roles: ['service'], ttlSeconds: 600, config: loadConfig({ GATEWAY_JWT_SECRET: TEST_SECRET }) });
   const received: Received[] = [];
   let stop = false;

@@ -4,7 +4,7 @@ import { DataSource } from 'typeorm';
 import { dataSourceFor } from '../../ormconfig';
 import { batchHash, GENESIS_HASH, LogRow } from '../../src/audit/chain';
 import { createGroupCommitWriter } from '../../src/audit/log-writer';
-import { ensurePartitions } from '../../src/audit/partitions';
+import { monthStart, partitionName, protectPartition } from '../../src/audit/partitions';
 import { insertLogRows, SINGLE_CATEGORY } from '../support/log-rows';
 import { verifyChain } from '../../src/audit/verify-chain';
 
@@ -67,11 +67,15 @@ const decisionRow = (i: number): LogRow => ({
 
 test('existing batches keep verifying after the chain_seq, one-row-per-decision and digest migrations, and new batches chain on', async () => {
   const names = ['AccessLogChainOrder1764110000000', 'AccessLogDecisionRows1764120000000', 'AccessLogChainDigest1764130000000'];
-  expect(ds.migrations.slice(-3).map((m) => m.name)).toEqual(names);
+  const first = ds.migrations.findIndex((m) => m.name === names[0]);
+  expect(ds.migrations.slice(first, first + 3).map((m) => m.name)).toEqual(names);
   // Everything before them, as a database deployed before these changes has.
-  const [chainOrder, decisionRows, chainDigest] = ds.migrations.splice(-3);
+  const [chainOrder, decisionRows, chainDigest, ...later] = ds.migrations.splice(first);
   await ds.runMigrations({ transaction: 'each' });
-  await ensurePartitions(ds, new Date()); // the old writer made this month's partition first too
+  // The old writer made this month's partition first too, as its own connection could then.
+  const start = monthStart(new Date());
+  await ds.query(`CREATE TABLE ${partitionName(start)} PARTITION OF access_log FOR VALUES FROM ('${start.toISOString()}') TO ('${monthStart(start, 1).toISOString()}')`);
+  await protectPartition(ds, partitionName(start));
   for (const n of [3, 1, 2]) await writeOldBatch(Array.from({ length: n }, (_, i) => row(10 * n + i)));
 
   ds.migrations.push(chainOrder);
@@ -92,6 +96,9 @@ test('existing batches keep verifying after the chain_seq, one-row-per-decision 
   expect((await ds.runMigrations({ transaction: 'each' })).map((m) => m.name)).toEqual([names[2]]);
   expect(await ds.query(`SELECT id::text AS id, hash_format FROM access_log_batches ORDER BY id`))
     .toEqual(['1', '2', '3', '4'].map((id) => ({ id, hash_format: 1 })));
+  // The migrations after these (the runtime role's grants, ...), then the current writer.
+  ds.migrations.push(...later);
+  expect((await ds.runMigrations({ transaction: 'each' })).map((m) => m.name)).toEqual(later.map((m) => m.name));
   // (verify reads the current schema, so it runs once all three are in.)
   expect(await verifyChain(ds)).toEqual({ ok: true, batches: 4, rows: 8, anchor: null, firstBroken: null });
   const writer = createGroupCommitWriter(ds);

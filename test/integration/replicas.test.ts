@@ -1,5 +1,5 @@
 import http from 'node:http';
-import { createTestDatabases } from '../support/test-stores';
+import { createTestDatabases, runtimeUrls } from '../support/test-stores';
 import { closeStores, openStores } from '../../src/stores/open-stores';
 import { dataSourceFor, StoreName } from '../../ormconfig';
 import { verifyChain } from '../../src/audit/verify-chain';
@@ -53,7 +53,7 @@ beforeAll(async () => {
   }
   // The per-caller rate limit is per replica and in memory; this test measures the chain, not the limit.
   const env = { GATEWAY_RATE_LIMIT_RPS: '0' };
-  [A, B] = await Promise.all([spawnGateway(urls, { env }), spawnGateway(urls, { env })]);
+  [A, B] = await Promise.all([spawnGateway(runtimeUrls(urls), { env }), spawnGateway(runtimeUrls(urls), { env })]);
   for (const p of [A, B]) {
     agents.set(p.port, new http.Agent({ keepAlive: true, maxSockets: 8 }));
     answered.set(p, new Set());

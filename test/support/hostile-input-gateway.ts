@@ -27,7 +27,7 @@ export async function gatewayWith(settings: Record<string, string>): Promise<Gat
     GATEWAY_DATABASE_URL: env.gw.config.databases.gateway!, CRM_DATABASE_URL: env.gw.config.databases.crm!, BILLING_DATABASE_URL: env.gw.config.databases.billing!,
     ...settings,
   });
-  const g = await createGateway(config, env.gw.stores);
+  const g = await createGateway(config, env.gw.runtime);
   extra.push(g);
   return g;
 }

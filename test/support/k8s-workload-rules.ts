@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config';
 import { loadPack } from '../../src/policy/load-pack';
-import { containersOf, Obj, one, Overlay, podSpecOf, ROOT, SECRET, SECRET_KEYS } from './k8s';
+import { containersOf, Obj, one, Overlay, OWNER_SECRET, OWNER_SECRET_KEYS, podSpecOf, ROOT, SECRET, SECRET_KEYS } from './k8s';
 
 /**
  * The rules for the gateway's workloads, the Deployment and the migration Job: what each must run
@@ -25,8 +25,19 @@ function bytes(q: unknown): number {
   return m ? Number(m[1]) * (m[2] ? unit[m[2]] : 1) : NaN;
 }
 
-/** The environment a container gets: ConfigMaps through envFrom, literal values, the Secret (example values). */
-function containerEnv(objs: Obj[], c: Obj, problems: string[], where: string): Record<string, string> {
+/**
+ * The Secret each workload may read: the Deployment the runtime role's, the migration Job the
+ * owner's. A server holding the owner's credentials could rewrite the log; a Job with the runtime
+ * role's could not migrate.
+ */
+const SECRET_OF: Record<string, { name: string; keys: typeof SECRET_KEYS }> = {
+  Deployment: { name: SECRET, keys: SECRET_KEYS },
+  Job: { name: OWNER_SECRET, keys: OWNER_SECRET_KEYS },
+};
+
+/** The environment a container gets: ConfigMaps through envFrom, literal values, its Secret (example values). */
+function containerEnv(objs: Obj[], c: Obj, problems: string[], where: string, kind: string): Record<string, string> {
+  const secret = SECRET_OF[kind];
   const env: Record<string, string> = {};
   for (const ef of c.envFrom ?? []) {
     const cm = objs.find((o) => o.kind === 'ConfigMap' && o.metadata.name === ef.configMapRef?.name);
@@ -37,8 +48,8 @@ function containerEnv(objs: Obj[], c: Obj, problems: string[], where: string): R
     if ('value' in e) env[e.name] = String(e.value);
     const ref = e.valueFrom?.secretKeyRef;
     if (ref) {
-      if (ref.name !== SECRET) problems.push(`${where}: ${e.name} comes from Secret ${ref.name}, not ${SECRET}`);
-      const doc = SECRET_KEYS[ref.key];
+      if (ref.name !== secret.name) problems.push(`${where}: ${e.name} comes from Secret ${ref.name}, not ${secret.name}`);
+      const doc = secret.keys[ref.key];
       if (!doc) problems.push(`${where}: ${e.name} reads undocumented Secret key ${ref.key}`);
       else if (doc.optional !== !!ref.optional) problems.push(`${where}: Secret key ${ref.key} should${doc.optional ? '' : ' not'} be optional`);
       else env[e.name] = doc.example;
@@ -86,7 +97,7 @@ function podProblems(objs: Obj[], w: Obj, overlay: Overlay): string[] {
     if (!tmp || !(c.volumeMounts ?? []).some((m: Obj) => m.mountPath === '/tmp' && m.name === tmp.name)) p.push(`${at}: /tmp must be an emptyDir (the root filesystem is read-only)`);
     if (overlay === 'prod' && !/^[^/]+\/.+(:[\w][\w.-]*|@sha256:[0-9a-f]{64})$/.test(c.image)) p.push(`${at}: prod image must name a registry and pin a tag or digest: ${c.image}`);
     if (/:latest$/.test(c.image)) p.push(`${at}: image tag latest`);
-    const env = containerEnv(objs, c, p, at);
+    const env = containerEnv(objs, c, p, at, w.kind);
     for (const e of c.env ?? []) {
       if (/DATABASE_URL|JWKS|SECRET|ISSUER/.test(e.name) && !e.valueFrom?.secretKeyRef) p.push(`${at}: ${e.name} must come from the Secret, not a literal`);
     }

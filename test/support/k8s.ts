@@ -17,14 +17,23 @@ export const ROOT = path.resolve(__dirname, '../..');
 export const K8S = path.join(ROOT, 'k8s');
 export const OVERLAYS = { base: 'base', dev: 'overlays/dev', prod: 'overlays/prod' } as const;
 export type Overlay = keyof typeof OVERLAYS;
+/** The Deployment's Secret: the runtime role's connection strings (and the JWKS URL). */
 export const SECRET = 'privacy-gateway-secrets';
 /** The Secret's keys, as k8s/README.md documents them; `optional` ones may be absent. */
 export const SECRET_KEYS: Record<string, { optional: boolean; example: string }> = {
-  GATEWAY_DATABASE_URL: { optional: false, example: 'postgres://gateway:pw@pg.example:5432/gateway' },
-  CRM_DATABASE_URL: { optional: false, example: 'postgres://gateway:pw@pg.example:5432/crm' },
-  BILLING_DATABASE_URL: { optional: false, example: 'postgres://gateway:pw@pg.example:5432/billing' },
+  GATEWAY_DATABASE_URL: { optional: false, example: 'postgres://privacy_gateway_app:pw@pg.example:5432/gateway' },
+  CRM_DATABASE_URL: { optional: false, example: 'postgres://privacy_gateway_app:pw@pg.example:5432/crm' },
+  BILLING_DATABASE_URL: { optional: false, example: 'postgres://privacy_gateway_app:pw@pg.example:5432/billing' },
   GATEWAY_JWKS_URL: { optional: false, example: 'https://idp.example/.well-known/jwks.json' },
   GATEWAY_JWT_ISSUER: { optional: true, example: 'https://idp.example/' },
+};
+/** The migration Job's Secret: the owner's connection strings (two roles, README "For security teams"). */
+export const OWNER_SECRET = 'privacy-gateway-owner';
+export const OWNER_SECRET_KEYS: Record<string, { optional: boolean; example: string }> = {
+  GATEWAY_DATABASE_URL: { optional: false, example: 'postgres://privacy_gateway_owner:pw@pg.example:5432/gateway' },
+  CRM_DATABASE_URL: { optional: false, example: 'postgres://privacy_gateway_owner:pw@pg.example:5432/crm' },
+  BILLING_DATABASE_URL: { optional: false, example: 'postgres://privacy_gateway_owner:pw@pg.example:5432/billing' },
+  GATEWAY_JWKS_URL: { optional: false, example: 'https://idp.example/.well-known/jwks.json' },
 };
 
 // ---------------------------------------------------------------------------------------------

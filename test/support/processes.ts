@@ -1,6 +1,8 @@
 import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { TEST_SECRET } from './gateway';
 import { signDevToken } from '../../src/cli/token';
@@ -48,9 +50,11 @@ export async function freePort(): Promise<number> {
 
 /** Starts `node dist/src/main.js` on a free port over the given databases; resolves once it listens. */
 export function spawnGateway(urls: Record<StoreName, string>, opts: { env?: Record<string, string>; startTimeoutMs?: number } = {}): Promise<GatewayProcess> {
+  // A data folder of its own (checkpoint key and checkpoints), not the developer's .data; removed when the process exits.
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'gateway-proc-'));
   const child = spawn(process.execPath, [MAIN], {
     env: {
-      ...process.env, PORT: '0', HOST: '127.0.0.1', GATEWAY_JWT_SECRET: TEST_SECRET, LOG_LEVEL: 'info',
+      ...process.env, PORT: '0', HOST: '127.0.0.1', GATEWAY_JWT_SECRET: TEST_SECRET, LOG_LEVEL: 'info', GATEWAY_DATA_DIR: dataDir,
       GATEWAY_DATABASE_URL: urls.gateway, CRM_DATABASE_URL: urls.crm, BILLING_DATABASE_URL: urls.billing, ...opts.env,
     },
     stdio: ['ignore', 'ignore', 'pipe'],
@@ -61,7 +65,10 @@ export function spawnGateway(urls: Record<StoreName, string>, opts: { env?: Reco
   child.stderr!.on('data', (c: string) => {
     buf = (buf + c).slice(-64_000);
   });
-  child.once('exit', () => (exited = true));
+  child.once('exit', () => {
+    exited = true;
+    fs.rmSync(dataDir, { recursive: true, force: true });
+  });
   const proc = (port: number): GatewayProcess => ({
     child,
     port,
@@ -102,6 +109,8 @@ export interface ClusterProcess {
   port: number;
   adminUrl: string;
   urlFor(database: string): string;
+  /** A database as the gateway's runtime role (what a gateway process connects as). */
+  runtimeUrlFor(database: string): string;
   /** Fast shutdown of PostgreSQL (clients are disconnected); resolves once the server has exited. */
   stop(): Promise<void>;
 }
@@ -109,7 +118,7 @@ export interface ClusterProcess {
 const CLUSTER_SCRIPT = `
 const { startEmbeddedPostgres } = require(process.env.EMBEDDED_PG_MODULE);
 startEmbeddedPostgres({ dir: process.env.CLUSTER_DIR, port: Number(process.env.CLUSTER_PORT) }).then((c) => {
-  process.stdout.write(JSON.stringify({ adminUrl: c.adminUrl }) + '\\n');
+  process.stdout.write(JSON.stringify({ adminUrl: c.adminUrl, runtimeUrl: c.runtimeUrlFor('postgres') }) + '\\n');
   let stopping = false;
   const stop = () => { if (!stopping) { stopping = true; c.stop().then(() => process.exit(0), () => process.exit(1)); } };
   process.stdin.on('end', stop);
@@ -145,10 +154,11 @@ export function startClusterProcess(dir: string, port: number): Promise<ClusterP
       const nl = out.indexOf('\n');
       if (nl < 0) return;
       clearTimeout(timer);
-      const { adminUrl } = JSON.parse(out.slice(0, nl)) as { adminUrl: string };
+      const { adminUrl, runtimeUrl } = JSON.parse(out.slice(0, nl)) as { adminUrl: string; runtimeUrl: string };
       resolve({
         dir, port, adminUrl,
         urlFor: (db) => adminUrl.replace(/\/postgres$/, `/${db}`),
+        runtimeUrlFor: (db) => runtimeUrl.replace(/\/postgres$/, `/${db}`),
         async stop() {
           child.stdin!.end();
           const t = setTimeout(() => child.kill('SIGTERM'), 20_000);

@@ -95,7 +95,8 @@ export function useFailureGateway(): void {
     } finally {
       await closeStores(stores);
     }
-    env.gw = await spawnGateway(env.urls);
+    // The gateway connects as the runtime role, as deployed; env.urls are the owner's (fixtures, admin).
+    env.gw = await spawnGateway({ gateway: env.cluster.runtimeUrlFor(DBS.gateway), crm: env.cluster.runtimeUrlFor(DBS.crm), billing: env.cluster.runtimeUrlFor(DBS.billing) });
     env.tokens = {
       crm: await tokenFor('crm-service', ['service']),
       billing: await tokenFor('billing-service', ['service']),

@@ -25,6 +25,7 @@ test.each([
   [{ GATEWAY_JWT_SECRET: 'short' }, 'Invalid setting GATEWAY_JWT_SECRET: must be at least 32 characters'],
   [{ GATEWAY_ENV: 'production' }, 'Invalid setting GATEWAY_JWKS_URL: required when GATEWAY_ENV=production'],
   [{ GATEWAY_MAX_BATCH: '0' }, 'Invalid setting GATEWAY_MAX_BATCH: expected an integer between 1 and 1000, got "0"'],
+  [{ GATEWAY_RUNTIME_ROLE: 'App; DROP' }, 'Invalid setting GATEWAY_RUNTIME_ROLE: expected a PostgreSQL role name of a-z, 0-9 and _, got "App; DROP"'],
 ])('%j is refused with a message naming the setting', (env, message) => {
   expect(bad(env)).toBe(message);
 });

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
-import { K8S, kubectl, Obj, one, Overlay, OVERLAYS, render, renderWithJs, renderWithKubectl, ROOT, SECRET, SECRET_KEYS } from '../support/k8s';
+import { K8S, kubectl, Obj, one, Overlay, OVERLAYS, render, renderWithJs, renderWithKubectl, ROOT, SECRET, SECRET_KEYS, OWNER_SECRET, OWNER_SECRET_KEYS } from '../support/k8s';
 import { problems } from '../support/k8s-rules';
 
 /**
@@ -68,10 +68,11 @@ test('the first deploy step (k8s/README.md: -l "app.kubernetes.io/component noti
   expect(first.map((o) => o.kind).filter((k) => ['Deployment', 'Service', 'HorizontalPodAutoscaler', 'PodDisruptionBudget'].includes(k))).toEqual([]);
 });
 
-test('k8s/README.md documents every key of the Secret', () => {
+test('k8s/README.md documents both Secrets and every key of each', () => {
   const readme = fs.readFileSync(path.join(K8S, 'README.md'), 'utf8');
-  for (const key of Object.keys(SECRET_KEYS)) expect(readme).toContain(key);
+  for (const key of [...Object.keys(SECRET_KEYS), ...Object.keys(OWNER_SECRET_KEYS)]) expect(readme).toContain(key);
   expect(readme).toContain(SECRET);
+  expect(readme).toContain(OWNER_SECRET);
 });
 
 test('Dockerfile: multi-stage, numeric non-root user matching the manifests, port and command matching the Deployment', () => {
