@@ -26,3 +26,16 @@ export const log = {
   warn: (msg: string, f?: Record<string, unknown>) => write('warn', msg, f),
   error: (msg: string, f?: Record<string, unknown>) => write('error', msg, f),
 };
+
+/**
+ * What a log line may say of a caught error: PostgreSQL's error code (SQLSTATE) for a database
+ * error, never its message, which can quote the input (a duplicate key, a bad value); the message
+ * of the gateway's own errors, which never hold a value.
+ */
+export function errorFields(err: unknown): Record<string, string> {
+  const e = err as { code?: unknown; driverError?: { code?: unknown } } | null;
+  const sqlstate = [e?.code, e?.driverError?.code].find((c): c is string => typeof c === 'string' && /^[0-9A-Z]{5}$/.test(c));
+  if (sqlstate !== undefined) return { error: 'database error', code: sqlstate };
+  if (typeof e?.code === 'string') return { error: 'system error', code: e.code }; // ECONNREFUSED, ENOENT...
+  return { error: err instanceof Error ? err.message : 'unknown error' };
+}

@@ -8,7 +8,7 @@ import { createGateway } from './app';
 import { loadPack, PackError } from './policy/load-pack';
 import { loadDemoDataset } from './stores/demo/loader';
 import { signDevToken } from './cli/token';
-import { log, setLogLevel } from './log';
+import { log, setLogLevel, errorFields } from './log';
 import { Checkpointer, loadCheckpointKey, startCheckpointer } from './audit/checkpointer';
 import { verifierKey } from './audit/checkpoint';
 
@@ -122,6 +122,6 @@ main().catch((err: unknown) => {
     process.stderr.write(`${err.message}\n`);
     process.exit(2);
   }
-  log.error('start-up failed', { error: err instanceof Error ? err.message : String(err) });
+  log.error('start-up failed', errorFields(err));
   process.exit(1);
 });

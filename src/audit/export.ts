@@ -5,7 +5,7 @@ import { Caller } from '../http/authenticate';
 import { GatewayError } from '../errors';
 import { AccessLogWriter } from './log-writer';
 import { AccessLogEntry, accessLogReadRecord, AccessLogFilter, decodeCursor, FILTER_KEYS, READ_SETTINGS, scanAccessLog, validateFilter } from './queries';
-import { log } from '../log';
+import { log, errorFields } from '../log';
 
 /**
  * GET /audit/export?customerId=&caller=&purpose=&category=&field=&effect=&reason=&from=&to=
@@ -103,7 +103,7 @@ export async function exportAccessLog(r: ExportRequest): Promise<void> {
       r.res.end();
       log.info('access log exported', { requestId: r.requestId, rows });
     } catch (err) {
-      log.error('access log export cut short', { requestId: r.requestId, rows, error: err instanceof Error ? err.message : 'unknown' });
+      log.error('access log export cut short', { requestId: r.requestId, rows, ...errorFields(err) });
       r.res.destroy();
     }
   } finally {

@@ -3,7 +3,7 @@ import type { EmbeddedCluster } from '../db/embedded-postgres';
 import { Config, ConfigError } from '../config';
 import { closeStores, openStores, resolveDatabaseUrls, Stores } from '../stores/open-stores';
 import { PackError } from '../policy/load-pack';
-import { log } from '../log';
+import { log, errorFields } from '../log';
 
 /**
  * What every command that opens the stores shares: a bounded stop of the embedded PostgreSQL
@@ -23,7 +23,7 @@ export async function stopCluster(cluster: EmbeddedCluster): Promise<void> {
  * gets the role `as` says: `owner` for what only the owner may do (`audit prune` drops partitions),
  * `runtime` (the gateway's role) for the rest. With configured URLs `work` gets them, whichever
  * role they name; `as: 'owner'` migrates them first, `runtime` only checks that no migration is
- * pending. A failure is logged by its message only (a query error's parameters may be personal
+ * pending. A failure is logged by its code (errorFields: a query error's message may quote personal
  * data) as "`what` failed" and exits 1, unless `expected` gives it an exit code of its own.
  */
 export async function withStores(
@@ -46,7 +46,7 @@ export async function withStores(
   } catch (err) {
     const code = expected?.(err);
     if (code !== undefined && code !== null) return code;
-    log.error(`${what} failed`, { error: err instanceof Error ? err.message : String(err) });
+    log.error(`${what} failed`, errorFields(err));
     return 1;
   } finally {
     if (stores) await closeStores(stores).catch(() => undefined);
@@ -58,7 +58,7 @@ export function runCli(name: string, main: (argv: string[]) => Promise<number>):
   main(process.argv.slice(2)).then(
     (code) => process.exit(code),
     (err: unknown) => {
-      log.error(`${name} failed`, { error: err instanceof Error ? err.message : String(err) });
+      log.error(`${name} failed`, errorFields(err));
       process.exit(1);
     },
   );

@@ -1,10 +1,10 @@
 import { AbstractLogger, LogLevel, LogMessage } from 'typeorm';
 import { requestStats } from '../http/request-context';
-import { log } from '../log';
+import { errorFields, log } from '../log';
 
 /**
- * TypeORM logger that counts statements per request and logs query errors without parameters
- * (parameters are personal data).
+ * TypeORM logger that counts statements per request and logs query errors by code, without
+ * parameters or message (either can hold personal data).
  */
 export class SqlCounter extends AbstractLogger {
   override logQuery(): void {
@@ -12,7 +12,8 @@ export class SqlCounter extends AbstractLogger {
   }
 
   override logQueryError(error: string | Error): void {
-    log.warn('sql error', { error: error instanceof Error ? error.message : error });
+    // A string is PostgreSQL's message, which can quote the input: only an error object's code is logged.
+    log.warn('sql error', typeof error === 'string' ? { error: 'database error' } : errorFields(error));
   }
 
   protected writeLog(_level: LogLevel, _message: LogMessage | LogMessage[]): void {

@@ -8,7 +8,7 @@ import { AccessLogWriter } from '../../audit/log-writer';
 import { DecisionRecord } from '../../audit/decision-record';
 import { Metrics } from '../../http/metrics';
 import { CUSTOMER_ID } from '../customer-state.service';
-import { log } from '../../log';
+import { log, errorFields } from '../../log';
 import { openSubjectExport, SubjectExport } from './collect';
 import { JsonRenderer } from './render-json';
 import { HtmlRenderer } from './render-html';
@@ -168,7 +168,7 @@ export async function handleSubjectExport(r: SubjectExportRequest): Promise<void
     log.info('subject export', { requestId: r.requestId, caller: r.caller.id, format, categories: x.exportedCategories.length, records, bytes, ms: Math.round(Number(process.hrtime.bigint() - started) / 1e6) });
   } catch (err) {
     done('cut_short');
-    log.error('subject export cut short', { requestId: r.requestId, bytes, error: err instanceof Error ? err.message : 'unknown' });
+    log.error('subject export cut short', { requestId: r.requestId, bytes, ...errorFields(err) });
     r.res.destroy();
   } finally {
     await x.close();
