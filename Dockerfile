@@ -35,4 +35,6 @@ COPY --from=build /app/dist ./dist
 COPY policies ./policies
 USER 10001:10001
 EXPOSE 4000
+# GET /metrics only (GATEWAY_METRICS_PORT, production's default): for the scraper, not for clients
+EXPOSE 9464
 CMD ["node", "dist/src/main.js"]

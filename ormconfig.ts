@@ -12,6 +12,7 @@ import { BillingRuntimeGrants1764140000000 } from './src/stores/billing/migratio
 import { CrmRuntimeGrants1764140000000 } from './src/stores/crm/migrations/1764140000000-CrmRuntimeGrants';
 import { RuntimeRole1764140000000 } from './src/stores/gateway/migrations/1764140000000-RuntimeRole';
 import { ROLE_NAME, RUNTIME_ROLE_SETTING } from './src/stores/runtime-role';
+import { BoundedClient, StatementBoundOptions } from './src/stores/statement-bound';
 import { ConsentEventRow, ErasureRow, ObjectionEventRow, RectificationEventRow, RestrictionEventRow } from './src/stores/gateway/state.entity';
 import { GatewayInitial1764050000000 } from './src/stores/gateway/migrations/1764050000000-GatewayInitial';
 import { AccessLogFields1764060000000 } from './src/stores/gateway/migrations/1764060000000-AccessLogFields';
@@ -49,9 +50,10 @@ export const STORE_DEFINITIONS: Record<StoreName, Pick<DataSourceOptions, 'entit
 /**
  * `runtimeRole`: the role the migrations grant to (GATEWAY_RUNTIME_ROLE), passed to them as the
  * connection's setting privacy_gateway.runtime_role (src/stores/runtime-role.ts); unset, they use
- * the default name.
+ * the default name. `statementTimeoutMs` / `longStatementTimeoutMs`: the client-side statement
+ * bounds (src/stores/statement-bound.ts); unset (the command-line tools), statements are unbounded.
  */
-export function dataSourceFor(store: StoreName, url: string, logger?: Logger, opts: { runtimeRole?: string } = {}): DataSource {
+export function dataSourceFor(store: StoreName, url: string, logger?: Logger, opts: { runtimeRole?: string } & StatementBoundOptions = {}): DataSource {
   if (opts.runtimeRole !== undefined && !ROLE_NAME.test(opts.runtimeRole)) throw new Error(`bad runtime role name ${opts.runtimeRole}`);
   const runtimeRole = opts.runtimeRole ? ` -c ${RUNTIME_ROLE_SETTING}=${opts.runtimeRole}` : '';
   return new DataSource({
@@ -68,6 +70,11 @@ export function dataSourceFor(store: StoreName, url: string, logger?: Logger, op
       max: Number(process.env.GATEWAY_POOL_SIZE ?? 10),
       // Fail fast instead of hanging when a store is down: readiness and 503s depend on it.
       connectionTimeoutMillis: 3000,
+      // A server that stops answering a statement: the connection is given up after the bound
+      // (src/stores/statement-bound.ts), not waited on until the request's own timeout.
+      Client: BoundedClient,
+      statementTimeoutMs: opts.statementTimeoutMs ?? 0,
+      longStatementTimeoutMs: opts.longStatementTimeoutMs ?? 0,
       // A frozen server or network must not hold a connection (or the access-log lock) forever.
       keepAlive: true,
       keepAliveInitialDelayMillis: 10_000,

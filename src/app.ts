@@ -6,11 +6,15 @@ import { Config } from './config';
 import { GatewayContext } from './http/context';
 import { createAuthenticator } from './http/authenticate';
 import { createRequestHandler } from './http/server';
+import { createHttpServer } from './http/http-server';
+import { createMetricsHandler } from './http/metrics-server';
 import { gatewayPlugin } from './http/graphql-plugin';
+import { productionPlugins } from './http/production-errors';
 import { createMetrics } from './http/metrics';
 import { clientSafe, gatewayValidationRules } from './http/limits';
 import { createRateLimiter } from './http/rate-limit';
 import { buildGatewaySchema } from './graphql/schema';
+import { inputLimitsPlugin } from './graphql/input-limits';
 import { loadPack } from './policy/load-pack';
 import { Stores } from './stores/open-stores';
 import { log } from './log';
@@ -22,6 +26,8 @@ import { AccessLogWriter, createGroupCommitWriter } from './audit/log-writer';
  */
 export interface Gateway {
   server: http.Server;
+  /** The metrics listener (GET /metrics only), when config.metricsPort is set; main.ts listens on it. */
+  metricsServer: http.Server | null;
   apollo: ApolloServer<GatewayContext>;
   close(): Promise<void>;
 }
@@ -72,22 +78,28 @@ export async function createGateway(config: Config, stores: Stores, opts: { enfo
     nodeEnv: config.env,
     formatError,
     // Cache control would wrap every field resolver; personal data is never cacheable anyway.
-    plugins: [gatewayPlugin(schema, metrics, logWriter, { plan: opts.enforce }), ApolloServerPluginCacheControlDisabled()],
+    // Input limits first (src/graphql/input-limits.ts): an oversized argument is refused before the purpose checks and any resolver.
+    // Production: no landing page, validation errors that name no schema element (src/http/production-errors.ts).
+    plugins: [inputLimitsPlugin(), gatewayPlugin(schema, metrics, logWriter, { plan: opts.enforce }), ApolloServerPluginCacheControlDisabled(), ...productionPlugins(config.env)],
     logger: { debug: () => undefined, info: () => undefined, warn: (m) => log.warn(String(m)), error: (m) => log.error(String(m)) },
   });
   await apollo.start();
-  const server = http.createServer(
+  const server = createHttpServer(
     createRequestHandler({
       apollo, authenticate: createAuthenticator(config), pack, stores, metrics, maxBatch: config.maxBatch, maxBodyBytes: 1_000_000, logWriter,
       queryLimits: config.queryLimits, executionTimeoutMs: config.executionTimeoutMs, rateLimiter: createRateLimiter(config.rateLimit),
+      metricsOnApiPort: config.metricsPort === null, sqlStatementsHeader: config.env === 'development',
     }),
+    config.http,
   );
-  server.requestTimeout = 30_000;
+  const metricsServer = config.metricsPort === null ? null : createHttpServer(createMetricsHandler(metrics), config.http);
   return {
     server,
+    metricsServer,
     apollo,
     async close() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      if (metricsServer?.listening) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
       await apollo.stop();
       await logWriter.close();
     },

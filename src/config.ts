@@ -38,6 +38,12 @@ export interface Config {
     jwksUrl: string | null;
     /** Development: HS256 secret. Null = generated and kept in dataDir/jwt-secret. */
     devSecret: string | null;
+    /** Longest lifetime a token may have: `exp - iat` (or `exp - now` for a development token without `iat`), seconds. */
+    maxLifetimeSeconds: number;
+    /** Clock difference tolerated with the token issuer, seconds: on `exp`, `nbf` and a future `iat`. */
+    clockSkewSeconds: number;
+    /** Production: the longest wait for the JWKS (fetch, whole body); then 503 AUTH_UNAVAILABLE. */
+    jwksTimeoutMs: number;
   };
   /** Path of the policy pack in force. */
   policyPath: string;
@@ -54,6 +60,23 @@ export interface Config {
   };
   /** Longest a GraphQL request may take once received; then 503 REQUEST_TIMEOUT, no data. */
   executionTimeoutMs: number;
+  /**
+   * Client-side bounds on the gateway's statements (src/stores/statement-bound.ts): a store that
+   * does not answer one within `statementMs` is given up on (503 STORE_UNAVAILABLE, or the
+   * state/log code); the exports' pages get `exportStatementMs`.
+   */
+  storeTimeouts: { statementMs: number; exportStatementMs: number };
+  /**
+   * How long a request may take to arrive (node's headersTimeout and requestTimeout, passed to
+   * createServer): headers within headersTimeoutMs, the whole request (body included) within
+   * requestTimeoutMs, else 408 HTTP_REQUEST_TIMEOUT and the connection closed (src/http/http-server.ts).
+   */
+  http: { headersTimeoutMs: number; requestTimeoutMs: number };
+  /**
+   * Port of the separate metrics listener (GET /metrics only, on `host`); null = no such listener
+   * and /metrics is served on the API port (development's default). Production: 9464 by default.
+   */
+  metricsPort: number | null;
   /** Per-caller token bucket, in memory per replica (src/http/rate-limit.ts); perSecond 0 = off. */
   rateLimit: { perSecond: number; burst: number };
   /** Signed checkpoints of the access log (src/audit/checkpointer.ts), written outside the database. */
@@ -100,6 +123,9 @@ const DEFAULTS = {
   GATEWAY_SEED_DEMO: 'true',
   GATEWAY_RUNTIME_ROLE: DEFAULT_RUNTIME_ROLE, // the role the gateway runs as; the migrations (run as the owner) grant to it
   GATEWAY_JWT_AUDIENCE: 'privacy-gateway',
+  GATEWAY_JWT_MAX_LIFETIME_S: '86400', // a token valid longer (exp - iat) is refused
+  GATEWAY_JWT_CLOCK_SKEW_S: '30', // tolerated on exp, nbf and a future iat
+  GATEWAY_JWKS_TIMEOUT_MS: '3000', // production: the JWKS fetch, whole; then 503 AUTH_UNAVAILABLE
   GATEWAY_POLICY: path.join(PROJECT_ROOT, 'policies', 'smarttech.yaml'),
   GATEWAY_MAX_BATCH: '100',
   // Query limits (src/http/limits.ts), about twice what the heaviest legitimate document needs, measured
@@ -113,7 +139,12 @@ const DEFAULTS = {
   GATEWAY_MAX_QUERY_ALIASES: '15',
   GATEWAY_MAX_QUERY_DIRECTIVES: '20',
   GATEWAY_MAX_QUERY_COST: '50000', // fields x list sizes (ids, first, limit)
-  GATEWAY_EXECUTION_TIMEOUT_MS: '10000', // a GraphQL request, after its body is read; server.requestTimeout (30 s) bounds the whole exchange
+  GATEWAY_STORE_STATEMENT_TIMEOUT_MS: '3000', // one statement of the gateway's pools; the pool's connection timeout is 3 s too
+  GATEWAY_EXPORT_STATEMENT_TIMEOUT_MS: '120000', // one page of an export (/audit/export, the subject export), once its snapshot is open
+  GATEWAY_EXECUTION_TIMEOUT_MS: '10000', // a GraphQL request, after its body is read (GATEWAY_REQUEST_TIMEOUT_MS bounds the reading)
+  GATEWAY_HEADERS_TIMEOUT_MS: '10000', // a request's headers must arrive within this (at most GATEWAY_REQUEST_TIMEOUT_MS)
+  GATEWAY_REQUEST_TIMEOUT_MS: '30000', // the whole request, body included; then 408 HTTP_REQUEST_TIMEOUT
+  GATEWAY_METRICS_PORT: '9464', // production's default (Prometheus exporters' range); development: unset, /metrics on PORT
   GATEWAY_RATE_LIMIT_RPS: '100', // per caller and per replica; 0 turns the limit off
   GATEWAY_RATE_LIMIT_BURST: '200',
   GATEWAY_CHECKPOINT_INTERVAL_MS: '10000', // the chain head is signed this often (and on shutdown), off the request path
@@ -153,6 +184,24 @@ function url(env: Env, key: string, protocols: string[]): string | null {
     throw new ConfigError(key, `expected a ${protocols.join(' or ')} URL`);
   }
   return raw;
+}
+
+/** The request's arrival bounds: headers at most the whole request (node refuses the reverse). */
+function httpTimeouts(env: Env): Config['http'] {
+  const requestTimeoutMs = int(env, 'GATEWAY_REQUEST_TIMEOUT_MS', 1000, 600_000);
+  const headersTimeoutMs = int(env, 'GATEWAY_HEADERS_TIMEOUT_MS', 1000, 600_000);
+  if (headersTimeoutMs > requestTimeoutMs) {
+    throw new ConfigError('GATEWAY_HEADERS_TIMEOUT_MS', `must be at most GATEWAY_REQUEST_TIMEOUT_MS (${requestTimeoutMs}), got ${headersTimeoutMs}`);
+  }
+  return { headersTimeoutMs, requestTimeoutMs };
+}
+
+/** Production always has a metrics listener of its own (default 9464); development only when GATEWAY_METRICS_PORT is set. */
+function metricsPort(env: Env, gatewayEnv: GatewayEnv): number | null {
+  if (gatewayEnv === 'development' && !env.GATEWAY_METRICS_PORT) return null;
+  const port = int(env, 'GATEWAY_METRICS_PORT', 0, 65535);
+  if (port !== 0 && port === int(env, 'PORT', 0, 65535)) throw new ConfigError('GATEWAY_METRICS_PORT', 'must differ from PORT: /metrics is not served on the API port');
+  return port;
 }
 
 export function loadConfig(overrides: Env = {}): Config {
@@ -212,6 +261,9 @@ export function loadConfig(overrides: Env = {}): Config {
       issuer: env.GATEWAY_JWT_ISSUER || null,
       jwksUrl,
       devSecret,
+      maxLifetimeSeconds: int(env, 'GATEWAY_JWT_MAX_LIFETIME_S', 60, 366 * 86400),
+      clockSkewSeconds: int(env, 'GATEWAY_JWT_CLOCK_SKEW_S', 0, 600),
+      jwksTimeoutMs: int(env, 'GATEWAY_JWKS_TIMEOUT_MS', 100, 60_000),
     },
     policyPath: path.resolve(env.GATEWAY_POLICY || DEFAULTS.GATEWAY_POLICY),
     maxBatch: int(env, 'GATEWAY_MAX_BATCH', 1, 1000),
@@ -224,6 +276,12 @@ export function loadConfig(overrides: Env = {}): Config {
       maxCost: int(env, 'GATEWAY_MAX_QUERY_COST', 1, 100_000_000),
     },
     executionTimeoutMs: int(env, 'GATEWAY_EXECUTION_TIMEOUT_MS', 1, 600_000),
+    storeTimeouts: {
+      statementMs: int(env, 'GATEWAY_STORE_STATEMENT_TIMEOUT_MS', 100, 600_000),
+      exportStatementMs: int(env, 'GATEWAY_EXPORT_STATEMENT_TIMEOUT_MS', 1000, 3_600_000),
+    },
+    http: httpTimeouts(env),
+    metricsPort: metricsPort(env, gatewayEnv),
     rateLimit: { perSecond: int(env, 'GATEWAY_RATE_LIMIT_RPS', 0, 1_000_000), burst: int(env, 'GATEWAY_RATE_LIMIT_BURST', 1, 1_000_000) },
     checkpoints: {
       dir: path.resolve(env.GATEWAY_CHECKPOINT_DIR || path.join(dataDir, 'checkpoints')),
@@ -252,6 +310,10 @@ export function describeConfig(c: Config): Record<string, unknown> {
     maxBatch: c.maxBatch,
     queryLimits: c.queryLimits,
     executionTimeoutMs: c.executionTimeoutMs,
+    storeTimeouts: c.storeTimeouts,
+    tokens: { maxLifetimeSeconds: c.auth.maxLifetimeSeconds, clockSkewSeconds: c.auth.clockSkewSeconds, jwksTimeoutMs: c.auth.jwksTimeoutMs },
+    http: c.http,
+    metricsPort: c.metricsPort ?? 'on PORT',
     rateLimit: c.rateLimit.perSecond > 0 ? c.rateLimit : 'off',
     checkpoints: { dir: c.checkpoints.dir, intervalMs: c.checkpoints.intervalMs, origin: c.checkpoints.origin, replica: c.checkpoints.replica, witness: c.checkpoints.witnessUrl ? 'set' : 'off' },
   };

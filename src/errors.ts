@@ -7,6 +7,8 @@ import { GraphQLError, GraphQLErrorOptions } from 'graphql';
  */
 export const ERROR_CODES = {
   UNAUTHENTICATED: 401,
+  /** Production: the identity provider's key set (GATEWAY_JWKS_URL) could not be fetched within GATEWAY_JWKS_TIMEOUT_MS; the token was not judged. */
+  AUTH_UNAVAILABLE: 503,
   PURPOSE_REQUIRED: 400,
   UNKNOWN_PURPOSE: 400,
   PURPOSE_NOT_PERMITTED: 403,
@@ -22,6 +24,13 @@ export const ERROR_CODES = {
   RATE_LIMITED: 429,
   /** The GraphQL request did not finish within GATEWAY_EXECUTION_TIMEOUT_MS; no data is returned. */
   REQUEST_TIMEOUT: 503,
+  /**
+   * The request itself did not arrive in time: its headers within GATEWAY_HEADERS_TIMEOUT_MS or the
+   * whole request (body included) within GATEWAY_REQUEST_TIMEOUT_MS; the connection is closed (src/http/http-server.ts).
+   */
+  HTTP_REQUEST_TIMEOUT: 408,
+  /** The request line and headers are over 16 KB (node's parser refused them); the connection is closed. */
+  HEADERS_TOO_LARGE: 431,
   /** Field-level: the field is null, the response is 200. */
   FORBIDDEN_BY_POLICY: 200,
   STORE_UNAVAILABLE: 503,

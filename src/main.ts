@@ -64,7 +64,9 @@ async function main(): Promise<void> {
       await closeStores(owner);
     }
   }
-  stores = await openStores(urls, { migrate: false });
+  // Every statement bounded (src/stores/statement-bound.ts): a store that stops answering is a
+  // prompt 503, not a request timeout.
+  stores = await openStores(urls, { migrate: false, statementTimeoutMs: config.storeTimeouts.statementMs, longStatementTimeoutMs: config.storeTimeouts.exportStatementMs });
   // A role that owns the log or may change it would make the log's protection void: refuse to run.
   const unsafe = await unsafeStorePrivileges(stores);
   if (unsafe.length) {
@@ -76,6 +78,19 @@ async function main(): Promise<void> {
   const c = config.checkpoints;
   checkpointer = await startCheckpointer(stores.gateway, { dir: c.dir, key: checkpointKey.key, replica: c.replica, intervalMs: c.intervalMs, witnessUrl: c.witnessUrl });
   gateway = await createGateway(config, stores);
+  // The metrics listener first (production: GATEWAY_METRICS_PORT, default 9464; GET /metrics only), so
+  // "listening" means both are up. A port in use fails the start-up.
+  const metricsServer = gateway.metricsServer;
+  if (metricsServer && config.metricsPort !== null) {
+    await new Promise<void>((resolve, reject) => {
+      metricsServer.once('error', reject);
+      metricsServer.listen(config.metricsPort!, config.host, () => {
+        metricsServer.off('error', reject);
+        resolve();
+      });
+    });
+    log.info('metrics listening', { url: `http://${config.host}:${(metricsServer.address() as AddressInfo).port}/metrics` });
+  }
   await new Promise<void>((resolve) => gateway!.server.listen(config.port, config.host, resolve));
   const { port } = gateway.server.address() as AddressInfo; // PORT=0 picks a free port
   const url = `http://${config.host}:${port}/graphql`;

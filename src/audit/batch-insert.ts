@@ -4,6 +4,7 @@ import { batchHeader, CHAIN_LOCK, GENESIS_HASH, RequestMeta } from './chain';
 import { ensurePartitions } from './partitions';
 import { decisionRows } from './decision-rows';
 import { batchContent, contentDigest } from './batch-content';
+import { setStatementBound } from '../stores/statement-bound';
 
 /**
  * One access-log batch, written in one transaction: the rows of every request in it, then the
@@ -64,17 +65,29 @@ const INSERT_ROWS = `
 
 const LINK = `SELECT hash, chain_seq::text AS seq FROM access_log_link($1, $2, $3, $4, $5, $6, $7, $8)`;
 
-/** Writes one batch in its own transaction and returns its id, hash and place in the chain. */
-export async function writeBatch(ds: DataSource, sets: readonly LogEntrySet[]): Promise<WrittenBatch> {
+/**
+ * Writes one batch in its own transaction and returns its id, hash and place in the chain.
+ * `statementTimeoutMs`: the bound of each of its statements, on a connection of its own, instead
+ * of the pool's (src/stores/statement-bound.ts): a large batch under load, or one waiting for the
+ * chain lock behind other replicas, is not cut by the bound meant for a request's reads.
+ */
+export async function writeBatch(ds: DataSource, sets: readonly LogEntrySet[], opts: { statementTimeoutMs?: number } = {}): Promise<WrittenBatch> {
   const loggedAt = new Date();
-  await ensurePartitions(ds, loggedAt);
-  // Grouped, rendered and digested before the transaction: under the chain lock only the header is hashed.
-  const content = batchContent(sets.map((s) => ({ meta: s.meta, rows: decisionRows(s.records) })));
-  const digest = contentDigest(content);
-  return ds.transaction(async (m) => {
-    const [{ batch: batchId, first, last }] = await m.query(INSERT_ROWS, [loggedAt, ...content.columns, content.requestOfRow, content.requestsJson]);
-    const header = batchHeader(batchId, loggedAt, content.rowCount, digest);
-    const [{ hash, seq }] = await m.query(LINK, [CHAIN_LOCK, GENESIS_HASH, batchId, loggedAt, header, content.rowCount, first, last]);
-    return { batchId, hash, chainSeq: seq };
-  });
+  const qr = ds.createQueryRunner();
+  try {
+    await qr.connect();
+    if (opts.statementTimeoutMs !== undefined) setStatementBound(qr, opts.statementTimeoutMs);
+    await ensurePartitions(ds, loggedAt, qr.manager);
+    // Grouped, rendered and digested before the transaction: under the chain lock only the header is hashed.
+    const content = batchContent(sets.map((s) => ({ meta: s.meta, rows: decisionRows(s.records) })));
+    const digest = contentDigest(content);
+    return await qr.manager.transaction(async (m) => {
+      const [{ batch: batchId, first, last }] = await m.query(INSERT_ROWS, [loggedAt, ...content.columns, content.requestOfRow, content.requestsJson]);
+      const header = batchHeader(batchId, loggedAt, content.rowCount, digest);
+      const [{ hash, seq }] = await m.query(LINK, [CHAIN_LOCK, GENESIS_HASH, batchId, loggedAt, header, content.rowCount, first, last]);
+      return { batchId, hash, chainSeq: seq };
+    });
+  } finally {
+    await qr.release();
+  }
 }

@@ -6,6 +6,7 @@ import { GatewayError } from '../errors';
 import { AccessLogWriter } from './log-writer';
 import { AccessLogEntry, accessLogReadRecord, AccessLogFilter, decodeCursor, FILTER_KEYS, READ_SETTINGS, scanAccessLog, validateFilter } from './queries';
 import { log, errorFields } from '../log';
+import { allowLongStatements } from '../stores/statement-bound';
 
 /**
  * GET /audit/export?customerId=&caller=&purpose=&category=&field=&effect=&reason=&from=&to=
@@ -89,6 +90,9 @@ export async function exportAccessLog(r: ExportRequest): Promise<void> {
     } catch {
       throw new GatewayError('STORE_UNAVAILABLE', 'The access log could not be read');
     }
+    // The server answered: the pages (a filter no index serves scans the log) get the exports'
+    // longer statement bound, GATEWAY_EXPORT_STATEMENT_TIMEOUT_MS (src/stores/statement-bound.ts).
+    allowLongStatements(qr);
     let page = await readPage(qr, filter, null);
     r.res.writeHead(200, { 'content-type': 'application/x-ndjson; charset=utf-8', 'x-request-id': r.requestId, 'cache-control': 'no-store' });
     let rows = 0;

@@ -39,6 +39,12 @@ export interface GroupCommitOptions {
   maxWriters?: number;
   /** Rows that must wait before a second batch starts beside a running one. */
   minOverlapRows?: number;
+  /**
+   * Bound of each statement of a batch (default: commitTimeoutMs), on its own connection instead
+   * of the pool's request bound (src/stores/statement-bound.ts): a batch that is merely slow under
+   * load is not cut, and one sent to a server that stopped answering frees its connection.
+   */
+  statementTimeoutMs?: number;
 }
 
 interface Pending {
@@ -57,6 +63,7 @@ export function createGroupCommitWriter(
   const commitTimeoutMs = opts.commitTimeoutMs ?? 15_000;
   const maxWriters = opts.maxWriters ?? 2;
   const minOverlapRows = opts.minOverlapRows ?? 1_000;
+  const statementTimeoutMs = opts.statementTimeoutMs ?? commitTimeoutMs;
   let queue: Pending[] = [];
   let queuedRows = 0; // reserved or queued, not yet taken into a batch
   let rowsInQueue = 0; // queued, not yet taken
@@ -78,7 +85,7 @@ export function createGroupCommitWriter(
 
   async function flush(batch: Pending[]): Promise<void> {
     try {
-      await writeBatch(ds, batch.map((p) => p.set));
+      await writeBatch(ds, batch.map((p) => p.set), { statementTimeoutMs });
       for (const p of batch) p.resolve();
     } catch (err) {
       const rows = batch.reduce((n, p) => n + p.set.records.length, 0);

@@ -19,10 +19,11 @@ export function partitionName(start: Date): string {
   return `access_log_${start.getUTCFullYear()}_${String(start.getUTCMonth() + 1).padStart(2, '0')}`;
 }
 
-export async function ensurePartitions(ds: DataSource, now: Date): Promise<void> {
+/** `on`: the connection to do it on (the writer's, with its statement bound); by default one of the pool's. */
+export async function ensurePartitions(ds: DataSource, now: Date, on: EntityManager = ds.manager): Promise<void> {
   const key = partitionName(monthStart(now));
   if (ensuredFor.get(ds) === key) return;
-  await ds.transaction((m) => createMonths(m, now));
+  await on.transaction((m) => createMonths(m, now));
   ensuredFor.set(ds, key);
 }
 

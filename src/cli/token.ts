@@ -45,7 +45,11 @@ async function main(argv: string[]): Promise<void> {
   if (!caller) throw new Error('--caller <id> is required');
   const roles = (args.get('roles') ?? 'service').split(',').filter(Boolean);
   for (const r of roles) if (!(ROLES as readonly string[]).includes(r)) throw new Error(`unknown role "${r}" (roles: ${ROLES.join(', ')})`);
-  process.stdout.write((await signDevToken({ caller, roles, ttlSeconds: parseTtl(args.get('ttl') ?? '1h') })) + '\n');
+  const config = loadConfig();
+  const ttlSeconds = parseTtl(args.get('ttl') ?? '1h');
+  // The gateway would refuse it (src/http/authenticate.ts): say so now rather than at the first request.
+  if (ttlSeconds > config.auth.maxLifetimeSeconds) throw new Error(`--ttl is longer than GATEWAY_JWT_MAX_LIFETIME_S (${config.auth.maxLifetimeSeconds} s): the gateway would refuse the token`);
+  process.stdout.write((await signDevToken({ caller, roles, ttlSeconds, config })) + '\n');
 }
 
 if (require.main === module) {

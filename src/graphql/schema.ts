@@ -3,6 +3,7 @@ import { GraphQLSchema, lexicographicSortSchema, specifiedDirectives } from 'gra
 import { printSchemaWithDirectives } from '@graphql-tools/utils';
 import { buildSchemaSync } from 'type-graphql';
 import { categoryDirective } from './category.directive';
+import { maxLengthDirective } from './input-limits';
 import { AccountResolver, CustomerResolver } from './resolvers/customer.resolver';
 import { CustomerStateResolver } from './resolvers/customer-state.resolver';
 import { ExplainResolver } from './resolvers/explain.resolver';
@@ -20,7 +21,7 @@ import { applyRoleRules } from './roles';
 export const RESOLVERS = [CustomerResolver, AccountResolver, CustomerStateResolver, ExplainResolver, AccessLogResolver, SubjectExportResolver, RightsResolver] as const;
 
 export function buildBareSchema(): GraphQLSchema {
-  return buildSchemaSync({ resolvers: [...RESOLVERS] as never, directives: [...specifiedDirectives, categoryDirective], validate: false });
+  return buildSchemaSync({ resolvers: [...RESOLVERS] as never, directives: [...specifiedDirectives, categoryDirective, maxLengthDirective], validate: false });
 }
 
 export function buildGatewaySchema(opts: { enforce: boolean } = { enforce: true }): GraphQLSchema {

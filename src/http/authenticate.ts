@@ -1,9 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { createRemoteJWKSet, errors as joseErrors, jwtVerify, JWTVerifyGetKey } from 'jose';
+import { errors as joseErrors, jwtVerify, JWTVerifyGetKey } from 'jose';
 import { Config } from '../config';
-import { unauthenticated } from '../errors';
+import { GatewayError, unauthenticated } from '../errors';
+import { KeySetUnavailable, remoteKeySet } from './jwks';
 import { ROLES, Role } from '../policy/pack.types';
 
 /**
@@ -11,6 +12,12 @@ import { ROLES, Role } from '../policy/pack.types';
  * service, `roles` its roles. Development verifies HS256 with a secret kept in the data folder;
  * production verifies RS256/ES256 against GATEWAY_JWKS_URL. Only the listed algorithms are
  * accepted, so `alg: none` and algorithm-confusion tokens fail.
+ *
+ * Beyond the signature, `aud` (and `iss` if set), `exp` and `nbf` (with GATEWAY_JWT_CLOCK_SKEW_S of
+ * tolerance): a token may not be issued in the future (`iat` later than now plus the skew) nor be
+ * valid for longer than GATEWAY_JWT_MAX_LIFETIME_S (`exp - iat`); production requires `iat`, and
+ * a development token without it is measured from now (`exp - now`). A key set that cannot be
+ * fetched (jwks.ts) is 503 AUTH_UNAVAILABLE, not 401: the token was not judged.
  */
 export interface Caller {
   readonly id: string;
@@ -31,10 +38,14 @@ export function devSecret(config: Config): Uint8Array {
 }
 
 export function createAuthenticator(config: Config): Authenticator {
-  const options = { audience: config.auth.audience, ...(config.auth.issuer ? { issuer: config.auth.issuer } : {}), requiredClaims: ['sub', 'exp'] };
+  const { maxLifetimeSeconds, clockSkewSeconds } = config.auth;
+  const requireIat = config.env === 'production';
+  const options = {
+    audience: config.auth.audience, ...(config.auth.issuer ? { issuer: config.auth.issuer } : {}), requiredClaims: ['sub', 'exp'], clockTolerance: clockSkewSeconds,
+  };
   let verify: (token: string) => Promise<{ payload: Record<string, unknown> }>;
   if (config.auth.jwksUrl) {
-    const jwks: JWTVerifyGetKey = createRemoteJWKSet(new URL(config.auth.jwksUrl));
+    const jwks: JWTVerifyGetKey = remoteKeySet(new URL(config.auth.jwksUrl), config.auth.jwksTimeoutMs);
     verify = (t) => jwtVerify(t, jwks, { ...options, algorithms: ['RS256', 'ES256'] });
   } else {
     const secret = devSecret(config);
@@ -49,8 +60,17 @@ export function createAuthenticator(config: Config): Authenticator {
     try {
       ({ payload } = await verify(m[1]));
     } catch (err) {
+      if (err instanceof KeySetUnavailable) {
+        throw new GatewayError('AUTH_UNAVAILABLE', 'Authentication is unavailable: the identity provider\'s key set could not be fetched; retry later');
+      }
       throw unauthenticated(reasonOf(err));
     }
+    // jose checked that iat, if present, is a number, and exp is one.
+    const now = Math.floor(Date.now() / 1000);
+    const iat = payload.iat as number | undefined;
+    if (iat === undefined && requireIat) throw unauthenticated('claim "iat" is missing');
+    if (iat !== undefined && iat > now + clockSkewSeconds) throw unauthenticated('token issued in the future');
+    if ((payload.exp as number) - (iat ?? now) > maxLifetimeSeconds) throw unauthenticated('token lifetime exceeds the maximum');
     const sub = payload.sub;
     if (typeof sub !== 'string' || !/^[a-z0-9][a-z0-9._-]{0,127}$/.test(sub)) throw unauthenticated('sub must be a service id');
     const roles = payload.roles ?? [];
@@ -68,6 +88,5 @@ function reasonOf(err: unknown): string {
   if (err instanceof joseErrors.JOSEAlgNotAllowed) return 'token algorithm not allowed';
   if (err instanceof joseErrors.JWSSignatureVerificationFailed) return 'signature verification failed';
   if (err instanceof joseErrors.JWKSNoMatchingKey) return 'no matching key';
-  if (err instanceof joseErrors.JWKSTimeout || err instanceof joseErrors.JOSEError && err.code === 'ERR_JWKS_INVALID') return 'key set unavailable';
   return 'malformed token';
 }

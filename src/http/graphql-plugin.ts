@@ -13,10 +13,11 @@ import { log } from '../log';
 /** In order of precedence: the stores are read first, then the state, and the log is written last. */
 export const UNAVAILABLE_CODES = ['STORE_UNAVAILABLE', 'CONSENT_STATE_UNAVAILABLE', 'AUDIT_UNAVAILABLE'] as const;
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED']);
+/** With STATEMENT_TIMEOUT: a statement the store did not answer within its bound (src/stores/statement-bound.ts). */
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ECONNABORTED', 'STATEMENT_TIMEOUT']);
 /** SQLSTATE: connection exceptions (class 08), shutdown / cannot connect now (57P01-3), too many connections, database not accepting connections. */
 const UNREACHABLE_SQLSTATES = /^(08...|57P0[123]|53300|55000)$/;
-const UNREACHABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is not established/;
+const UNREACHABLE_MESSAGES = /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection is not established|Client was closed and is not queryable/;
 
 /**
  * A database that could not be reached, seen as the driver's own error: a code path that did not

@@ -28,7 +28,11 @@ export interface QueryLimits {
   maxTokens: number;
   /** Nesting of fields, inline fragments and fragment spreads (graphql-armor's count). */
   maxDepth: number;
-  /** Aliased fields (`__typename` aliases excepted). */
+  /**
+   * Aliased fields, every one counted: graphql-armor by default exempts `__typename` (a field named
+   * so or an alias named so, which would let `__typename: customer(...)` through uncounted);
+   * `allowList: []` below turns that off.
+   */
   maxAliases: number;
   /** Directives used in the operation. */
   maxDirectives: number;
@@ -147,7 +151,7 @@ export function gatewayValidationRules(limits: QueryLimits, maxBatch: number): V
   const armor = (limit: string) => ({ exposeLimits: true, propagateOnRejection: false, onReject: [(ctx: ValidationContext | null, e: GraphQLError) => refuse(ctx, limit, e.message)] });
   return [
     maxDepthRule({ n: limits.maxDepth, ignoreIntrospection: true, flattenFragments: false, ...armor('depth') }),
-    maxAliasesRule({ n: limits.maxAliases, ...armor('aliases') }),
+    maxAliasesRule({ n: limits.maxAliases, allowList: [], ...armor('aliases') }),
     maxDirectivesRule({ n: limits.maxDirectives, ...armor('directives') }),
     costLimitRule(limits.maxCost, listSizeArguments(maxBatch)),
     knownOperationTypesRule,
@@ -169,6 +173,12 @@ const VARIABLE_VALUE = new RegExp(`^Variable "\\$(${NAME})" got invalid value `)
 const EXPECTED_TYPE = /^Expected value of type "[^"]+"/;
 /** Literal values; errors on objects and lists name fields (`Field "X.y" of required type ...`), not values. */
 const LITERALS = new Set<string>([Kind.STRING, Kind.INT, Kind.FLOAT, Kind.BOOLEAN, Kind.ENUM, Kind.NULL]);
+/**
+ * ...except a list or object where a scalar is expected (`reason: ["..."]`, a list for a
+ * JSONObject): the scalar's message prints the whole literal, so it is rewritten as a literal's.
+ */
+const NAMES_FIELDS = /^(Field|OneOf Input Object) "/;
+const isValueLiteral = (node: ASTNode, message: string) => LITERALS.has(node.kind) || ((node.kind === Kind.LIST || node.kind === Kind.OBJECT) && !NAMES_FIELDS.test(message));
 
 /**
  * The last rewrite of an error before it reaches a client (called from formatError, with the
@@ -194,7 +204,7 @@ export function clientSafe(formatted: GraphQLFormattedError, original?: unknown)
     return { ...formatted, message: `Variable "$${variable[1]}" got an invalid value${at ? ` at "${at[1]}"` : ''}` };
   }
   const nodes = (original as { nodes?: readonly ASTNode[] } | undefined)?.nodes;
-  if (formatted.extensions?.code === 'GRAPHQL_VALIDATION_FAILED' && nodes?.length === 1 && LITERALS.has(nodes[0].kind)) {
+  if (formatted.extensions?.code === 'GRAPHQL_VALIDATION_FAILED' && nodes?.length === 1 && isValueLiteral(nodes[0], message)) {
     return { ...formatted, message: EXPECTED_TYPE.exec(message)?.[0] ?? 'Invalid value' };
   }
   if (!message.includes('Did you mean')) return formatted;

@@ -37,6 +37,10 @@ export interface EdgeDeps {
   executionTimeoutMs: number;
   /** Per-caller rate limit of authenticated requests; null = off. */
   rateLimiter: RateLimiter | null;
+  /** /metrics on this (the API) port: only when no metrics port is configured (development's default; src/http/metrics-server.ts). */
+  metricsOnApiPort: boolean;
+  /** The x-sql-statements response header (statements a request ran): development only, it tells an outsider how a request was served. */
+  sqlStatementsHeader: boolean;
 }
 
 export function sendError(res: http.ServerResponse, code: ErrorCode, message: string, requestId: string, extra: Record<string, unknown> = {}): void {
@@ -75,6 +79,9 @@ export function createRequestHandler(deps: EdgeDeps): http.RequestListener {
     const url = new URL(req.url ?? '/', 'http://localhost');
     handle(req, res, url, requestId).catch((err) => {
       if (err instanceof GatewayError) return sendError(res, err.code, err.message, requestId);
+      // The connection went away while the body was read: the client left, or node's request
+      // timeout answered 408 HTTP_REQUEST_TIMEOUT and closed it (src/http/http-server.ts).
+      if (req.destroyed && (err as NodeJS.ErrnoException).code === 'ECONNRESET') return log.info('request ended before its body arrived', { requestId });
       log.error('unhandled request error', { requestId, error: err instanceof Error ? err.name : 'unknown' });
       if (!res.headersSent) sendError(res, 'INTERNAL_SERVER_ERROR', 'Internal error', requestId);
     });
@@ -98,7 +105,7 @@ export function createRequestHandler(deps: EdgeDeps): http.RequestListener {
       const ready = Object.values(stores).every((s) => s === 'ok');
       return send(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', stores }, requestId);
     }
-    if (url.pathname === '/metrics') return send(res, 200, await deps.metrics.registry.metrics(), requestId, deps.metrics.registry.contentType);
+    if (url.pathname === '/metrics' && deps.metricsOnApiPort) return send(res, 200, await deps.metrics.registry.metrics(), requestId, deps.metrics.registry.contentType);
     if (url.pathname === '/audit/export') {
       if (req.method !== 'GET') return notAllowed(res, 'GET', 'Use GET', requestId);
       const caller = await authenticated(req, res);
@@ -167,7 +174,7 @@ export function createRequestHandler(deps: EdgeDeps): http.RequestListener {
     res.statusCode = result.status ?? 200;
     for (const [k, v] of result.headers) res.setHeader(k, v);
     res.setHeader('x-request-id', requestId);
-    res.setHeader('x-sql-statements', String(stats.sqlStatements));
+    if (deps.sqlStatementsHeader) res.setHeader('x-sql-statements', String(stats.sqlStatements));
     if (result.body.kind === 'complete') {
       res.end(result.body.string);
     } else {

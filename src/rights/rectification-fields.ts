@@ -1,6 +1,7 @@
 import { GatewayError } from '../errors';
 import { isKnownCategory } from '../policy/taxonomy';
 import { Stores } from '../stores/open-stores';
+import { INPUT_LIMITS } from '../graphql/input-limits';
 
 /**
  * What a rectification may correct and how its input is checked: the whitelist of fields per
@@ -47,7 +48,7 @@ export const RECTIFIABLE: Readonly<Record<string, Readonly<Record<string, FieldS
 };
 
 export const RECORD_ID = /^[1-9][0-9]{0,17}$/;
-export const MAX_VALUE = 500;
+export const MAX_VALUE = INPUT_LIMITS.correctedValue;
 
 export function fieldSpec(category: string, field: string): FieldSpec {
   if (!isKnownCategory(category)) throw new GatewayError('BAD_USER_INPUT', 'category is not in the taxonomy', { category });

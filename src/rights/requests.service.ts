@@ -2,6 +2,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { GatewayError } from '../errors';
 import { periodEnd } from '../policy/duration';
 import { PolicyPack } from '../policy/pack.types';
+import { INPUT_LIMITS, jsonProblem } from '../graphql/input-limits';
 
 /**
  * Data-subject rights requests (access, rectification, erasure, restriction, objection,
@@ -42,8 +43,8 @@ export interface RightsRequestView {
 }
 
 const REQUEST_ID = /^[1-9][0-9]{0,17}$/;
-const MAX_TEXT = 2000;
-const MAX_DETAILS_BYTES = 16_384;
+/** The same maxima the GraphQL edge applies first (src/graphql/input-limits.ts). */
+const MAX_TEXT = INPUT_LIMITS.freeText;
 
 interface StatusRow {
   id: string;
@@ -101,7 +102,9 @@ export async function recordRightsRequest(
   const receivedAt = input.receivedAt ?? input.now;
   if (receivedAt > input.now) throw new GatewayError('BAD_USER_INPUT', 'receivedAt must not be in the future');
   const details = input.details ?? {};
-  if (JSON.stringify(details).length > MAX_DETAILS_BYTES) throw new GatewayError('BAD_USER_INPUT', `details is larger than ${MAX_DETAILS_BYTES} bytes`);
+  // Depth first, without recursion: JSON.stringify of a deeply nested object overflows the stack.
+  const problem = jsonProblem(details);
+  if (problem) throw new GatewayError('BAD_USER_INPUT', `details ${problem.why}`, problem.extra);
   const deadline = pack.rights.responseDeadline;
   const dueAt = periodEnd(receivedAt, deadline);
   return onGateway('rights requests', async () => {

@@ -5,6 +5,7 @@ import { Config } from '../config';
 import { dataSourceFor, StoreName } from '../../ormconfig';
 import { attachEmbeddedPostgres, EmbeddedCluster, EmbeddedConnection, ensureDatabases, startEmbeddedPostgres } from '../db/embedded-postgres';
 import { SqlCounter } from './sql-counter';
+import { StatementBoundOptions } from './statement-bound';
 import { unsafePrivileges } from './runtime-role';
 import { log } from '../log';
 
@@ -60,12 +61,14 @@ export async function resolveDatabaseUrls(config: Config): Promise<ResolvedDatab
 
 /**
  * `runtimeRole` reaches the migrations (ormconfig.ts); `migrate` runs them, which takes the
- * owner's connection strings.
+ * owner's connection strings. `statementTimeoutMs` and `longStatementTimeoutMs` bound every
+ * statement (src/stores/statement-bound.ts): the gateway's own stores pass them, the
+ * command-line tools (migrations, sweep, verify) do not.
  */
-export async function openStores(urls: Record<StoreName, string>, opts: { migrate: boolean; runtimeRole?: string }): Promise<Stores> {
+export async function openStores(urls: Record<StoreName, string>, opts: { migrate: boolean; runtimeRole?: string } & StatementBoundOptions): Promise<Stores> {
   const stores = {} as Stores;
   for (const name of STORE_NAMES) {
-    const ds = dataSourceFor(name, urls[name], new SqlCounter(), { runtimeRole: opts.runtimeRole });
+    const ds = dataSourceFor(name, urls[name], new SqlCounter(), { runtimeRole: opts.runtimeRole, statementTimeoutMs: opts.statementTimeoutMs, longStatementTimeoutMs: opts.longStatementTimeoutMs });
     await ds.initialize();
     if (opts.migrate) await ds.runMigrations({ transaction: 'each' });
     stores[name] = ds;

@@ -1,11 +1,14 @@
+import http from 'node:http';
+import { AddressInfo } from 'node:net';
 import path from 'node:path';
+import { exportJWK, generateKeyPair, SignJWT } from 'jose';
 import { startTestGateway, TestGateway, TEST_SECRET } from './gateway';
 import { ADULT, insertCustomers } from '../fixtures/customers';
 import { loadConfig } from '../../src/config';
 import { createGateway, Gateway } from '../../src/app';
 
 /**
- * Set-up shared by the hostile-input tests (hostile-input-query-limits, -requests and -settings):
+ * Set-up shared by the hostile-input tests (hostile-input-query-limits, -argument-limits, -requests and -settings):
  * the file's gateway with the customer ADULT, the callers' tokens, and other gateways on the same
  * databases with some settings changed. The helpers for requests and whole outcomes are in
  * test/support/hostile-input.ts.
@@ -30,6 +33,23 @@ export async function gatewayWith(settings: Record<string, string>): Promise<Gat
   const g = await createGateway(config, env.gw.runtime);
   extra.push(g);
   return g;
+}
+
+/**
+ * A production-mode gateway (GATEWAY_ENV=production) on the same databases, verifying RS256
+ * tokens against a JWKS server of its own, and a crm-service token for it (with `iat`, which
+ * production requires). `close` stops the JWKS server; the gateway closes with the file's.
+ */
+export async function productionGateway(settings: Record<string, string> = {}): Promise<{ gateway: Gateway; token: string; jwksUrl: string; close(): Promise<void> }> {
+  const { publicKey, privateKey } = await generateKeyPair('RS256');
+  const jwk = { ...(await exportJWK(publicKey)), kid: 'test-key', alg: 'RS256', use: 'sig' };
+  const jwks = http.createServer((_req, res) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: [jwk] })));
+  await new Promise<void>((resolve) => jwks.listen(0, '127.0.0.1', resolve));
+  const jwksUrl = `http://127.0.0.1:${(jwks.address() as AddressInfo).port}/jwks.json`;
+  const gateway = await gatewayWith({ GATEWAY_ENV: 'production', GATEWAY_JWKS_URL: jwksUrl, GATEWAY_JWT_SECRET: '', ...settings });
+  const token = await new SignJWT({ roles: ['service'] }).setProtectedHeader({ alg: 'RS256', kid: 'test-key' }).setSubject('crm-service').setAudience('privacy-gateway')
+    .setIssuedAt().setExpirationTime('10m').sign(privateKey);
+  return { gateway, token, jwksUrl, close: () => new Promise<void>((resolve) => jwks.close(() => resolve())) };
 }
 
 /** Registers the file's gateway and tokens, and closes it (after any gatewayWith) when the file is done. */

@@ -23,7 +23,7 @@ export function measure(schema: GraphQLSchema, source: string, maxBatch: number)
   while (lexer.advance().kind !== TokenKind.EOF) m.tokens++;
   const seen = (k: string) => [(_c: unknown, d: { n: number }) => { m[k] = Math.max(m[k], d.n); }];
   validate(schema, parse(source), [
-    maxDepthRule({ n: 1e9, onAccept: seen('depth') }), maxAliasesRule({ n: 1e9, onAccept: seen('aliases') }), maxDirectivesRule({ n: 1e9, onAccept: seen('directives') }),
+    maxDepthRule({ n: 1e9, onAccept: seen('depth') }), maxAliasesRule({ n: 1e9, allowList: [], onAccept: seen('aliases') }), maxDirectivesRule({ n: 1e9, onAccept: seen('directives') }),
     (ctx: ValidationContext) => ({ OperationDefinition(op: OperationDefinitionNode) { m.cost = Math.max(m.cost, estimateCost(ctx, op, listSizeArguments(maxBatch))); } }),
   ] as never);
   return m;

@@ -1,4 +1,4 @@
-import { Obj, one, Overlay } from './k8s';
+import { METRICS_PORT, Obj, one, Overlay } from './k8s';
 import { deploymentProblems, jobProblems, selects } from './k8s-workload-rules';
 
 /**
@@ -87,6 +87,10 @@ function serviceProblems(objs: Obj[]): string[] {
   const sp = (s.spec.ports ?? []).find((x: Obj) => x.port === 80);
   const target = typeof sp?.targetPort === 'string' ? ports.find((x: Obj) => x.name === sp.targetPort)?.containerPort : sp?.targetPort;
   if (target !== 4000) p.push('Service: port 80 must reach container port 4000');
+  for (const x of s.spec.ports ?? []) {
+    const to = typeof x.targetPort === 'string' ? ports.find((c: Obj) => c.name === x.targetPort)?.containerPort : x.targetPort ?? x.port;
+    if (to === METRICS_PORT) p.push(`Service: port ${x.port} exposes the metrics port ${METRICS_PORT}; Prometheus scrapes the pods, and only the monitoring namespace may reach it`);
+  }
   return p;
 }
 
@@ -131,7 +135,12 @@ function networkProblems(objs: Obj[]): string[] {
           p.push(`${at}: ingress[${i}] admits ${JSON.stringify(f)}; only namespaces labelled privacy-gateway/client or privacy-gateway/monitoring may connect`);
         }
       }
-      if (!(r.ports ?? []).length || r.ports.some((x: Obj) => x.port !== 4000 || (x.protocol ?? 'TCP') !== 'TCP')) p.push(`${at}: ingress[${i}] must be limited to TCP 4000`);
+      // Clients reach the API port only, the monitoring namespace the metrics port only.
+      const label = (f: Obj) => JSON.stringify(f.namespaceSelector?.matchLabels);
+      const monitoring = (r.from ?? []).some((f: Obj) => label(f) === clientLabels[1]);
+      if (monitoring && (r.from ?? []).some((f: Obj) => label(f) !== clientLabels[1])) p.push(`${at}: ingress[${i}] admits the monitoring namespace with others; give it a rule of its own (TCP ${METRICS_PORT})`);
+      const port = monitoring ? METRICS_PORT : 4000;
+      if (!(r.ports ?? []).length || r.ports.some((x: Obj) => x.port !== port || (x.protocol ?? 'TCP') !== 'TCP')) p.push(`${at}: ingress[${i}] must be limited to TCP ${port} (${monitoring ? 'the metrics port' : 'the API port'})`);
     }
     const egress = n.spec.egress ?? [];
     const seen = new Set<string>();

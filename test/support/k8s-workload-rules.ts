@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { loadConfig } from '../../src/config';
 import { loadPack } from '../../src/policy/load-pack';
-import { containersOf, Obj, one, Overlay, OWNER_SECRET, OWNER_SECRET_KEYS, podSpecOf, ROOT, SECRET, SECRET_KEYS } from './k8s';
+import { containersOf, METRICS_PORT, Obj, one, Overlay, OWNER_SECRET, OWNER_SECRET_KEYS, podSpecOf, ROOT, SECRET, SECRET_KEYS } from './k8s';
 
 /**
  * The rules for the gateway's workloads, the Deployment and the migration Job: what each must run
@@ -65,7 +65,7 @@ function containerEnv(objs: Obj[], c: Obj, problems: string[], where: string, ki
 }
 
 const CONFIG_KEYS = ['GATEWAY_ENV', 'HOST', 'PORT', 'GATEWAY_DATABASE_URL', 'CRM_DATABASE_URL', 'BILLING_DATABASE_URL', 'GATEWAY_DATA_DIR', 'EMBEDDED_PG_PORT',
-  'GATEWAY_SEED_DEMO', 'GATEWAY_POLICY', 'GATEWAY_JWT_AUDIENCE', 'GATEWAY_JWT_ISSUER', 'GATEWAY_JWKS_URL', 'GATEWAY_JWT_SECRET', 'GATEWAY_MAX_BATCH', 'GATEWAY_POOL_SIZE', 'LOG_LEVEL'];
+  'GATEWAY_SEED_DEMO', 'GATEWAY_POLICY', 'GATEWAY_JWT_AUDIENCE', 'GATEWAY_JWT_ISSUER', 'GATEWAY_JWKS_URL', 'GATEWAY_JWT_SECRET', 'GATEWAY_MAX_BATCH', 'GATEWAY_POOL_SIZE', 'GATEWAY_METRICS_PORT', 'LOG_LEVEL'];
 const READERS = ['src/config.ts', 'ormconfig.ts', 'src/log.ts', 'src/boot.ts'].map((f) => fs.readFileSync(path.join(ROOT, f), 'utf8')).join('\n');
 
 /** Security properties every pod of the gateway has (server and migration Job). */
@@ -109,6 +109,7 @@ function podProblems(objs: Obj[], w: Obj, overlay: Overlay): string[] {
     try {
       const config = loadConfig({ ...blank, ...env });
       if (config.env !== 'production') p.push(`${at}: GATEWAY_ENV must be production`);
+      if (w.kind === 'Deployment' && config.metricsPort !== METRICS_PORT) p.push(`${at}: the gateway would serve /metrics on port ${config.metricsPort}, not the container port "metrics" (${METRICS_PORT})`);
     } catch (e) {
       p.push(`${at}: the gateway would refuse this environment: ${(e as Error).message}`);
     }
@@ -129,6 +130,9 @@ export function deploymentProblems(objs: Obj[], overlay: Overlay): string[] {
   if (JSON.stringify(c.command) !== JSON.stringify(['node', 'dist/src/main.js'])) p.push(`Deployment: command ${JSON.stringify(c.command)}`);
   const port = (c.ports ?? []).find((x: Obj) => x.containerPort === 4000);
   if (!port) p.push('Deployment: container port 4000 missing');
+  if ((c.ports ?? []).find((x: Obj) => x.name === 'metrics')?.containerPort !== METRICS_PORT) p.push(`Deployment: container port "metrics" (${METRICS_PORT}, GATEWAY_METRICS_PORT) missing`);
+  const scrape = d.spec.template.metadata?.annotations ?? {};
+  if (scrape['prometheus.io/scrape'] === 'true' && scrape['prometheus.io/port'] !== String(METRICS_PORT)) p.push(`Deployment: prometheus.io/port must be the metrics port ${METRICS_PORT}, not ${scrape['prometheus.io/port']}`);
   const portOf = (probe: Obj | undefined) => (typeof probe?.httpGet?.port === 'string' ? (c.ports ?? []).find((x: Obj) => x.name === probe.httpGet.port)?.containerPort : probe?.httpGet?.port);
   for (const [name, pathExpected] of [['readinessProbe', '/readyz'], ['livenessProbe', '/healthz'], ['startupProbe', '/healthz']] as const) {
     const probe = c[name];

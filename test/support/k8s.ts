@@ -17,6 +17,8 @@ export const ROOT = path.resolve(__dirname, '../..');
 export const K8S = path.join(ROOT, 'k8s');
 export const OVERLAYS = { base: 'base', dev: 'overlays/dev', prod: 'overlays/prod' } as const;
 export type Overlay = keyof typeof OVERLAYS;
+/** The container's metrics port (GATEWAY_METRICS_PORT, production's default): GET /metrics only, for the monitoring namespace only. */
+export const METRICS_PORT = 9464;
 /** The Deployment's Secret: the runtime role's connection strings (and the JWKS URL). */
 export const SECRET = 'privacy-gateway-secrets';
 /** The Secret's keys, as k8s/README.md documents them; `optional` ones may be absent. */

@@ -34,3 +34,15 @@ test('the loggable description never includes connection strings or secrets', ()
   const c = loadConfig({ GATEWAY_DATABASE_URL: 'postgres://u:SECRETPW@h/g', CRM_DATABASE_URL: 'postgres://u:SECRETPW@h/c', BILLING_DATABASE_URL: 'postgres://u:SECRETPW@h/b', GATEWAY_JWT_SECRET: 'S'.repeat(40) });
   expect(JSON.stringify(describeConfig(c))).not.toMatch(/SECRETPW|SSSS/);
 });
+
+test('store and token bounds (issue 16, items 3 and 4): defaults, and values out of range refused', () => {
+  const unset = { GATEWAY_STORE_STATEMENT_TIMEOUT_MS: '', GATEWAY_EXPORT_STATEMENT_TIMEOUT_MS: '', GATEWAY_JWT_MAX_LIFETIME_S: '', GATEWAY_JWT_CLOCK_SKEW_S: '', GATEWAY_JWKS_TIMEOUT_MS: '' };
+  const c = loadConfig(unset);
+  expect({ storeTimeouts: c.storeTimeouts, maxLifetime: c.auth.maxLifetimeSeconds, skew: c.auth.clockSkewSeconds, jwks: c.auth.jwksTimeoutMs }).toEqual({
+    storeTimeouts: { statementMs: 3000, exportStatementMs: 120_000 }, maxLifetime: 86_400, skew: 30, jwks: 3000,
+  });
+  expect(bad({ GATEWAY_STORE_STATEMENT_TIMEOUT_MS: '0' })).toBe('Invalid setting GATEWAY_STORE_STATEMENT_TIMEOUT_MS: expected an integer between 100 and 600000, got "0"');
+  expect(bad({ GATEWAY_JWT_MAX_LIFETIME_S: '315360000' })).toBe('Invalid setting GATEWAY_JWT_MAX_LIFETIME_S: expected an integer between 60 and 31622400, got "315360000"');
+  expect(bad({ GATEWAY_JWT_CLOCK_SKEW_S: '3600' })).toBe('Invalid setting GATEWAY_JWT_CLOCK_SKEW_S: expected an integer between 0 and 600, got "3600"');
+  expect(bad({ GATEWAY_JWKS_TIMEOUT_MS: '3s' })).toBe('Invalid setting GATEWAY_JWKS_TIMEOUT_MS: expected an integer between 100 and 60000, got "3s"');
+});

@@ -4,6 +4,7 @@ import { GatewayError } from '../../errors';
 import { GrantConsentInput, StateEventView } from '../types/customer-state.type';
 import { appendEvent, assertCustomerExists, assertMayRecordFor, checkCategory, purposeOf } from '../../rights/customer-state.service';
 import { SOURCES } from '../../stores/provenance';
+import { INPUT_LIMITS, MaxLength } from '../input-limits';
 
 /**
  * Customer-state operations: grant and withdraw consent, record and remove objections, restrict
@@ -43,7 +44,7 @@ export class CustomerStateResolver {
   }
 
   @Mutation(() => StateEventView, { description: 'Record an objection to a purpose, optionally for one category' })
-  async recordObjection(@Arg('customerId', () => ID) customerId: string, @Arg('purpose', () => String) purposeKey: string, @Arg('category', () => String, { nullable: true }) category: string | null, @Arg('reason', () => String, { nullable: true }) reason: string | null, @Ctx() ctx: GatewayContext): Promise<StateEventView> {
+  async recordObjection(@Arg('customerId', () => ID) customerId: string, @Arg('purpose', () => String) purposeKey: string, @Arg('category', () => String, { nullable: true }) category: string | null, @Arg('reason', () => String, { nullable: true }) @MaxLength(INPUT_LIMITS.freeText) reason: string | null, @Ctx() ctx: GatewayContext): Promise<StateEventView> {
     const purpose = purposeOf(ctx, purposeKey);
     assertMayRecordFor(ctx, purpose, 'objection');
     await assertCustomerExists(ctx, customerId);
@@ -60,7 +61,7 @@ export class CustomerStateResolver {
   }
 
   @Mutation(() => StateEventView, { description: 'Restrict processing (DPO): the whole customer, one category, or one category for one purpose' })
-  async restrictProcessing(@Arg('customerId', () => ID) customerId: string, @Arg('category', () => String, { nullable: true }) category: string | null, @Arg('purpose', () => String, { nullable: true }) purposeKey: string | null, @Arg('reason', () => String, { nullable: true }) reason: string | null, @Ctx() ctx: GatewayContext): Promise<StateEventView> {
+  async restrictProcessing(@Arg('customerId', () => ID) customerId: string, @Arg('category', () => String, { nullable: true }) category: string | null, @Arg('purpose', () => String, { nullable: true }) purposeKey: string | null, @Arg('reason', () => String, { nullable: true }) @MaxLength(INPUT_LIMITS.freeText) reason: string | null, @Ctx() ctx: GatewayContext): Promise<StateEventView> {
     const purpose = purposeKey == null ? null : purposeOf(ctx, purposeKey).key;
     await assertCustomerExists(ctx, customerId);
     const row = await appendEvent(ctx.stores.gateway, 'restriction_events', { customer_id: customerId, category: checkCategory(category), purpose, action: 'restrict', reason, recorded_by: ctx.caller.id });

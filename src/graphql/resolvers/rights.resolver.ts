@@ -14,6 +14,7 @@ import {
   ErasureReceipt, MinorWithoutGuardianConsent, Rectification, RectificationStatusEnum, RightsRequest, RightsRequestFilterEnum,
   RightsRequestKindEnum, RightsRequestStatusEnum,
 } from '../types/rights.type';
+import { INPUT_LIMITS, MaxLength } from '../input-limits';
 
 /**
  * Data-subject rights operations (issue 5, items 2-4). Roles (roles.ts): every mutation is for a
@@ -50,12 +51,12 @@ export class RightsResolver {
   }
 
   @Mutation(() => RightsRequest, { description: 'Complete an open request with its outcome (DPO)' })
-  async completeRightsRequest(@Arg('id', () => ID) id: string, @Arg('outcome', () => String) outcome: string, @Ctx() ctx: GatewayContext): Promise<RightsRequest> {
+  async completeRightsRequest(@Arg('id', () => ID) id: string, @Arg('outcome', () => String) @MaxLength(INPUT_LIMITS.freeText) outcome: string, @Ctx() ctx: GatewayContext): Promise<RightsRequest> {
     return asRequest(await completeRightsRequest(ctx.stores.gateway, id, outcome, ctx.caller.id, ctx.now));
   }
 
   @Mutation(() => RightsRequest, { description: 'Refuse an open request; the reason is required and recorded (PDPA s.30) (DPO)' })
-  async refuseRightsRequest(@Arg('id', () => ID) id: string, @Arg('reason', () => String) reason: string, @Ctx() ctx: GatewayContext): Promise<RightsRequest> {
+  async refuseRightsRequest(@Arg('id', () => ID) id: string, @Arg('reason', () => String) @MaxLength(INPUT_LIMITS.freeText) reason: string, @Ctx() ctx: GatewayContext): Promise<RightsRequest> {
     return asRequest(await refuseRightsRequest(ctx.stores.gateway, id, reason, ctx.caller.id, ctx.now));
   }
 
@@ -78,7 +79,7 @@ export class RightsResolver {
     @Arg('customerId', () => ID) customerId: string,
     @Arg('category', () => String) category: string,
     @Arg('field', () => String, { description: 'The GraphQL field: firstName, middleName, lastName, alias, dateOfBirth, address, number, line1, line2, city, postcode, country, bankName, accountHolder, accountNumber' }) field: string,
-    @Arg('correctedValue', () => String) correctedValue: string,
+    @Arg('correctedValue', () => String) @MaxLength(INPUT_LIMITS.correctedValue) correctedValue: string,
     @Arg('recordId', () => ID, { nullable: true, description: 'Which record, when the customer has several of the category' }) recordId: string | null,
     @Arg('requestId', () => ID, { nullable: true, description: 'The open rectification request this answers; completed once all its corrections are resolved' }) requestId: string | null,
     @Ctx() ctx: GatewayContext,

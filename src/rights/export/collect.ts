@@ -9,6 +9,7 @@ import { HISTORY_SQL, recipientsSql, STATE_SQL } from './collect-history';
 import { inventory, iso, passSql, show, toRecord } from './collect-records';
 import { closeSnapshot, openSnapshot, Snapshot } from './collect-snapshot';
 import { EXPORT_CATEGORIES, Pass, PASSES, StoreKey } from './collect-tables';
+import { allowLongStatements } from '../../stores/statement-bound';
 
 /**
  * The right-to-access export (GDPR Art.15, PDPA s.30): everything the gateway's stores hold about
@@ -84,6 +85,9 @@ export async function openSubjectExport(opts: ExportOptions, customerId: string)
     }
     const head = buildHead(opts.pack, opts.now, customer, state, inv);
     const snap = snapshots as Record<StoreKey | 'gateway', Snapshot>;
+    // Opening was bounded like any request's reads; the pages (recipients aggregate the customer's
+    // whole access log) get the exports' longer bound (src/stores/statement-bound.ts).
+    for (const s of Object.values(snap)) allowLongStatements(s.qr);
 
     async function* parts(): AsyncGenerator<ExportPart> {
       for (const c of inv) {
