@@ -86,7 +86,7 @@ export interface Catalog {
 }
 
 type Raw = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-type KeyPath = (string | number)[];
+export type KeyPath = (string | number)[];
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 const validateFile = ajv.compile(DATASET_FILE_SCHEMA);
@@ -375,4 +375,16 @@ function checkGraphqlTypeNames(datasets: readonly CatalogDataset[], parsed: read
       });
     });
   }
+}
+
+/**
+ * `file:line: key.path` for keys of a dataset file already loaded (catalog check reports what the
+ * live databases contradict by the same location format as loadDatasets). `has` tells whether a key
+ * is written in the file (`fides_meta` or its old name `fidesops_meta`).
+ */
+export function keyLocator(file: string): { at: (keyPath: KeyPath) => string; has: (keyPath: KeyPath) => boolean } {
+  const lc = new LineCounter();
+  const doc = parseDocument(fs.readFileSync(file, 'utf8'), { lineCounter: lc });
+  const f: Parsed = { display: file, doc, lc, raw: {} };
+  return { at: (p) => `${file}:${lineOf(f, p)}: ${showPath(p)}`, has: (p) => doc.hasIn(p) };
 }

@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { Document, isMap, isScalar, isSeq, visit, YAMLMap } from 'yaml';
+import { readColumns, readKeys } from './live-schema';
 
 /**
  * `npm run catalog -- draft`: a first fideslang dataset from a live PostgreSQL schema, as Fides's
@@ -147,14 +148,19 @@ export function fidesDataType(typname: string, typcategory: string): string | nu
   return null; // json, jsonb, bytea, geometric, ranges, composite: no fideslang type fits
 }
 
+/** fideslang's data type for a column (arrays by their element: `string[]`), or null; domains already read as their base type. */
+export function columnDataType(c: { typname: string; typcategory: string; elemname: string | null; elemcategory: string | null }): string | null {
+  if (c.typcategory !== 'A') return fidesDataType(c.typname, c.typcategory);
+  const elem = c.elemname && c.elemcategory ? fidesDataType(c.elemname, c.elemcategory) : null;
+  return elem ? `${elem}[]` : null;
+}
+
 /** A fides_key from a database (and schema) name: fideslang's keys are `[a-zA-Z0-9_.<>-]+`. */
 export function datasetKey(database: string, schema: string): string {
   const raw = schema === 'public' ? database : `${database}_${schema}`;
   return raw.replace(/[^a-zA-Z0-9_.<>-]+/g, '_') || 'dataset';
 }
 
-interface ColumnRow { table: string; column: string; nullable: boolean; typname: string; typcategory: string; elemname: string | null; elemcategory: string | null; typmod: number; sql_type: string }
-interface ConstraintRow { table: string; kind: 'p' | 'f'; columns: string[]; ftable: string | null; fcolumns: string[] | null; fschema: string | null }
 
 /** Reads one schema's tables, columns, keys and one-column unique indexes from pg_catalog. */
 export async function readSchema(client: Client, schema: string): Promise<SchemaSnapshot> {
@@ -164,38 +170,8 @@ export async function readSchema(client: Client, schema: string): Promise<Schema
       WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY c.relname COLLATE "C"`,
     [schema],
   );
-  // Domains are read as their base type; arrays by their element's type.
-  const columns = await client.query<ColumnRow>(
-    `SELECT c.relname AS table, a.attname AS column, NOT a.attnotnull AS nullable,
-            bt.typname, bt.typcategory, et.typname AS elemname, et.typcategory AS elemcategory,
-            CASE WHEN t.typtype = 'd' THEN t.typtypmod ELSE a.atttypmod END AS typmod, format_type(a.atttypid, a.atttypmod) AS sql_type
-       FROM pg_attribute a
-       JOIN pg_class c ON c.oid = a.attrelid
-       JOIN pg_namespace n ON n.oid = c.relnamespace
-       JOIN pg_type t ON t.oid = a.atttypid
-       JOIN pg_type bt ON bt.oid = CASE WHEN t.typtype = 'd' THEN t.typbasetype ELSE t.oid END
-       LEFT JOIN pg_type et ON bt.typcategory = 'A' AND et.oid = bt.typelem
-      WHERE n.nspname = $1 AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped
-      ORDER BY c.relname, a.attnum`,
-    [schema],
-  );
-  const constraints = await client.query<ConstraintRow>(
-    `SELECT c.relname AS table, con.contype AS kind,
-            ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(n, i)
-                    JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.i) AS columns,
-            fc.relname AS ftable, fn.nspname AS fschema,
-            CASE WHEN con.contype = 'f' THEN
-              ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(n, i)
-                      JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.i) END AS fcolumns
-       FROM pg_constraint con
-       JOIN pg_class c ON c.oid = con.conrelid
-       JOIN pg_namespace n ON n.oid = c.relnamespace
-       LEFT JOIN pg_class fc ON fc.oid = con.confrelid
-       LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace
-      WHERE n.nspname = $1 AND con.contype IN ('p', 'f') AND con.conparentid = 0
-      ORDER BY c.relname, con.conname`,
-    [schema],
-  );
+  const columns = await readColumns(client, schema, ['r', 'p']);
+  const constraints = await readKeys(client, schema);
   const unique = await client.query<{ table: string; column: string }>(
     `SELECT c.relname AS table, a.attname AS column
        FROM pg_index i
@@ -209,20 +185,14 @@ export async function readSchema(client: Client, schema: string): Promise<Schema
   for (const { table } of tables.rows) {
     if (!SKIPPED_TABLES.has(table)) byName.set(table, { name: table, columns: [], primaryKey: [], uniqueColumns: [], foreignKeys: [] });
   }
-  for (const r of columns.rows) {
+  for (const r of columns) {
     const t = byName.get(r.table);
     if (!t) continue;
-    let dataType: string | null;
-    if (r.typcategory === 'A') {
-      const elem = r.elemname && r.elemcategory ? fidesDataType(r.elemname, r.elemcategory) : null;
-      dataType = elem ? `${elem}[]` : null;
-    } else {
-      dataType = fidesDataType(r.typname, r.typcategory);
-    }
+    const dataType = columnDataType(r);
     const length = (r.typname === 'varchar' || r.typname === 'bpchar') && r.typmod > 4 ? r.typmod - 4 : null;
-    t.columns.push({ name: r.column, sqlType: r.sql_type, dataType, length, nullable: r.nullable });
+    t.columns.push({ name: r.column, sqlType: r.sqlType, dataType, length, nullable: !r.notNull });
   }
-  for (const r of constraints.rows) {
+  for (const r of constraints) {
     const t = byName.get(r.table);
     if (!t) continue;
     if (r.kind === 'p') t.primaryKey = r.columns;

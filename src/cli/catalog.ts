@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import { checkDatasets } from '../catalog/check';
 import { draftFromDatabase } from '../catalog/draft';
 import { log, errorFields } from '../log';
 import { parseCommandLine, runCli, startupExitCode, UsageError } from './run-cli';
@@ -11,40 +12,92 @@ import { parseCommandLine, runCli, startupExitCode, UsageError } from './run-cli
  * guessed from column names, each marked `# guessed from the column name: review`. To stdout, or
  * to FILE (never over an existing one). It only reads pg_catalog.
  *
- * Exit codes: 0 written; 1 the database could not be read (one log line naming the error by its
- * code, never PostgreSQL's message nor the URL) or the schema has no tables; 2 bad arguments.
+ * `npm run catalog -- check --dataset FILE [--dataset FILE ...] --url <fides_key>=<postgres url> [...]`:
+ * checks the dataset files, then each dataset against its database (src/catalog/check.ts), one
+ * connection string per dataset, named by its fides_key. One line per problem on stdout
+ * (`error: file:line: key.path: message`, `warning: ...`), then a summary line.
+ *
+ * Exit codes: draft: 0 written; 1 the database could not be read (one log line naming the error by
+ * its code, never PostgreSQL's message nor the URL) or the schema has no tables. check: 0 no error
+ * (warnings allowed); 1 any error. Both: 2 bad arguments.
  */
-const USAGE = 'usage: npm run catalog -- draft --url <postgres url> [--schema public] [--key KEY] [--out FILE]';
+const USAGE = [
+  'usage: npm run catalog -- draft --url <postgres url> [--schema public] [--key KEY] [--out FILE]',
+  '       npm run catalog -- check --dataset FILE [--dataset FILE ...] --url <fides_key>=<postgres url> [--url ...]',
+].join('\n');
 
 export interface DraftArgs { command: 'draft'; url: string; schema: string; key?: string; out?: string }
+export interface CheckArgs { command: 'check'; datasets: string[]; urls: Map<string, string> }
 
-/** Parses and validates the command line; the URL is checked for shape, never echoed (it may hold a password). */
-export function parseCatalogArgs(argv: string[]): DraftArgs {
-  const options = { url: { type: 'string' }, schema: { type: 'string' }, key: { type: 'string' }, out: { type: 'string' }, help: { type: 'boolean' } } as const;
-  const { values } = parseCommandLine(argv, options, ['draft']);
-  if (values.url === undefined) throw new UsageError('draft needs --url <postgres url>');
+const FIDES_KEY = /^[a-zA-Z0-9_.<>-]+$/;
+
+/** Checks a connection string's shape without echoing it (it may hold a password). */
+function checkUrl(value: string, flag: string): void {
   let url: URL;
   try {
-    url = new URL(values.url);
+    url = new URL(value);
   } catch {
-    throw new UsageError('--url is not a URL (postgres://user:password@host:port/database)');
+    throw new UsageError(`${flag} is not a URL (postgres://user:password@host:port/database)`);
   }
-  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw new UsageError('--url must be a postgres:// or postgresql:// URL');
-  if (url.pathname.length <= 1) throw new UsageError('--url must name a database (postgres://host/database)');
+  if (url.protocol !== 'postgres:' && url.protocol !== 'postgresql:') throw new UsageError(`${flag} must be a postgres:// or postgresql:// URL`);
+  if (url.pathname.length <= 1) throw new UsageError(`${flag} must name a database (postgres://host/database)`);
+}
+
+/** Parses and validates the command line; a URL is checked for shape, never echoed. */
+export function parseCatalogArgs(argv: string[]): DraftArgs | CheckArgs {
+  const options = {
+    url: { type: 'string', multiple: true }, schema: { type: 'string' }, key: { type: 'string' }, out: { type: 'string' },
+    dataset: { type: 'string', multiple: true }, help: { type: 'boolean' },
+  } as const;
+  const { command, values } = parseCommandLine(argv, options, ['draft', 'check']);
+  const urls = values.url ?? [];
+  if (command === 'check') {
+    for (const k of ['schema', 'key', 'out'] as const) if (values[k] !== undefined) throw new UsageError(`--${k} is an option of draft, not check`);
+    if (!values.dataset?.length) throw new UsageError('check needs --dataset FILE (one per dataset file)');
+    if (!urls.length) throw new UsageError('check needs --url <fides_key>=<postgres url> (one per dataset)');
+    const map = new Map<string, string>();
+    for (const u of urls) {
+      const eq = u.indexOf('=');
+      const key = eq > 0 ? u.slice(0, eq) : '';
+      if (!FIDES_KEY.test(key)) throw new UsageError('--url must be <fides_key>=<postgres url>');
+      if (map.has(key)) throw new UsageError(`--url ${key}=... is given twice`);
+      checkUrl(u.slice(eq + 1), `--url ${key}=...`);
+      map.set(key, u.slice(eq + 1));
+    }
+    return { command: 'check', datasets: values.dataset, urls: map };
+  }
+  if (values.dataset !== undefined) throw new UsageError('--dataset is an option of check, not draft');
+  if (!urls.length) throw new UsageError('draft needs --url <postgres url>');
+  if (urls.length > 1) throw new UsageError('draft takes one --url');
+  checkUrl(urls[0], '--url');
   const schema = values.schema ?? 'public';
   if (!schema.trim()) throw new UsageError('--schema must not be empty');
-  if (values.key !== undefined && !/^[a-zA-Z0-9_.<>-]+$/.test(values.key)) throw new UsageError('--key must be a fides_key: letters, digits and _ . < > -');
+  if (values.key !== undefined && !FIDES_KEY.test(values.key)) throw new UsageError('--key must be a fides_key: letters, digits and _ . < > -');
   if (values.out !== undefined && !values.out.trim()) throw new UsageError('--out needs a file');
-  return { command: 'draft', url: values.url, schema, key: values.key, out: values.out === undefined ? undefined : path.resolve(values.out) };
+  return { command: 'draft', url: urls[0], schema, key: values.key, out: values.out === undefined ? undefined : path.resolve(values.out) };
+}
+
+const plural = (n: number, one: string, many = `${one}s`) => `${n} ${n === 1 ? one : many}`;
+
+async function check(args: CheckArgs): Promise<number> {
+  const r = await checkDatasets(args.datasets, args.urls);
+  const lines = [...r.errors.map((e) => `error: ${e}`), ...r.warnings.map((w) => `warning: ${w}`)];
+  const counts = `${plural(r.errors.length, 'error')}, ${plural(r.warnings.length, 'warning')}`;
+  lines.push(r.loaded
+    ? `catalog check: ${counts} in ${plural(r.datasets, 'dataset')} (${plural(r.collections, 'collection')}, ${plural(r.fields, 'field')})`
+    : `catalog check: ${counts}: the dataset files did not load, no database was checked`);
+  process.stdout.write(`${lines.join('\n')}\n`);
+  return r.errors.length ? 1 : 0;
 }
 
 async function main(argv: string[]): Promise<number> {
-  let args: DraftArgs;
+  let args: DraftArgs | CheckArgs;
   try {
     args = parseCatalogArgs(argv);
   } catch (err) {
     return startupExitCode('catalog', USAGE, err);
   }
+  if (args.command === 'check') return check(args);
   if (args.out !== undefined && fs.existsSync(args.out)) {
     process.stderr.write(`catalog: ${args.out} exists: a draft never overwrites a dataset (remove it or name another --out)\n`);
     return 2;

@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { Client } from 'pg';
-import { isMap, isScalar, isSeq, parse, parseDocument } from 'yaml';
+import { isMap, isScalar, parse, parseDocument } from 'yaml';
+import { CliRun, collectionsOf, createDatabase, execSql, runCatalog } from '../support/catalog-cli';
 
 /**
  * `npm run catalog -- draft` against a database the demo never had (created here): an account
@@ -14,38 +13,15 @@ import { isMap, isScalar, isSeq, parse, parseDocument } from 'yaml';
  * migrations table that the draft leaves out. The expected dataset is written out below by hand.
  */
 jest.setTimeout(60_000);
-const ROOT = path.resolve(__dirname, '../..');
-const CLI = path.join(ROOT, 'dist/src/cli/catalog.js');
 const DB = `draft_${randomBytes(4).toString('hex')}`;
 let url = '';
 let dir = '';
 
-interface Run { code: number | null; stdout: string; stderr: string }
-function run(args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'info' } });
-    let out = '';
-    let err = '';
-    child.stdout!.setEncoding('utf8').on('data', (c: string) => (out += c));
-    child.stderr!.setEncoding('utf8').on('data', (c: string) => (err += c));
-    child.once('exit', (code) => resolve({ code, stdout: out, stderr: err }));
-  });
-}
-
-async function exec(connectionString: string, sql: string): Promise<void> {
-  const c = new Client({ connectionString });
-  await c.connect();
-  try {
-    await c.query(sql);
-  } finally {
-    await c.end();
-  }
-}
+const run = (args: string[]) => runCatalog(args);
+const exec = execSql;
 
 beforeAll(async () => {
-  const admin = process.env.TEST_PG_ADMIN_URL!;
-  await exec(admin, `CREATE DATABASE ${DB}`);
-  url = admin.replace(/\/[^/?]*(\?|$)/, `/${DB}$1`);
+  url = await createDatabase(DB);
   await exec(url, `
     CREATE TYPE plan_tier AS ENUM ('free', 'pro');
     CREATE DOMAIN postcode AS varchar(10);
@@ -176,14 +152,8 @@ const expectedComments = [
 function commentsOf(text: string): string[] {
   const doc = parseDocument(text);
   const found: string[] = [];
-  const collections = doc.getIn(['dataset', 0, 'collections']);
-  if (!isSeq(collections)) throw new Error('no collections');
-  for (const coll of collections.items) {
-    if (!isMap(coll)) continue;
-    const fields = coll.get('fields', true);
-    if (!isSeq(fields)) continue;
-    for (const field of fields.items) {
-      if (!isMap(field)) continue;
+  for (const { collection: coll, fields } of collectionsOf(doc)) {
+    for (const field of fields) {
       const at = `${String(coll.get('name'))}.${String(field.get('name'))}`;
       for (const pair of field.items) {
         const key = String((pair.key as { value: unknown }).value);
@@ -252,7 +222,7 @@ test('--schema: another schema is its own dataset; an empty or unknown schema dr
 });
 
 /** The one JSON log line of a failed draft, without its time. */
-function failure(r: Run): unknown {
+function failure(r: CliRun): unknown {
   const lines = r.stderr.split('\n').filter(Boolean);
   expect(lines).toHaveLength(1);
   const { time: _t, ...rest } = JSON.parse(lines[0]) as Record<string, unknown>;
@@ -283,10 +253,18 @@ test('an unreachable server, a missing database or a wrong password: one line na
 });
 
 test('bad command lines: usage, exit 2, the URL never echoed', async () => {
-  const USAGE = 'usage: npm run catalog -- draft --url <postgres url> [--schema public] [--key KEY] [--out FILE]\n';
+  const USAGE = 'usage: npm run catalog -- draft --url <postgres url> [--schema public] [--key KEY] [--out FILE]\n'
+    + '       npm run catalog -- check --dataset FILE [--dataset FILE ...] --url <fides_key>=<postgres url> [--url ...]\n';
   const cases: [string[], string][] = [
-    [[], 'a command is required: draft'],
-    [['check'], 'unknown command "check": draft'],
+    [[], 'a command is required: draft or check'],
+    [['export'], 'unknown command "export": draft or check'],
+    [['check', '--url', 'x=postgres://h/db'], 'check needs --dataset FILE (one per dataset file)'],
+    [['check', '--dataset', 'a.yaml'], 'check needs --url <fides_key>=<postgres url> (one per dataset)'],
+    [['check', '--dataset', 'a.yaml', '--url', 'postgres://u:secret-pw@h/db'], '--url must be <fides_key>=<postgres url>'],
+    [['check', '--dataset', 'a.yaml', '--url', 'a=mysql://u:secret-pw@h/db'], '--url a=... must be a postgres:// or postgresql:// URL'],
+    [['check', '--dataset', 'a.yaml', '--url', 'a=postgres://h/db', '--url', 'a=postgres://h/db2'], '--url a=... is given twice'],
+    [['check', '--dataset', 'a.yaml', '--url', 'a=postgres://h/db', '--out', 'x'], '--out is an option of draft, not check'],
+    [['draft', '--url', url, '--url', url], 'draft takes one --url'],
     [['draft'], 'draft needs --url <postgres url>'],
     [['draft', '--url', 'secret-pw@nowhere'], '--url is not a URL (postgres://user:password@host:port/database)'],
     [['draft', '--url', 'mysql://u:secret-pw@h/db'], '--url must be a postgres:// or postgresql:// URL'],
