@@ -2,6 +2,9 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { checkDatasets } from '../catalog/check';
 import { draftFromDatabase } from '../catalog/draft';
+import { CatalogError } from '../catalog/dataset';
+import { exportFides, exportYaml } from '../catalog/export';
+import { loadPack, PackError } from '../policy/load-pack';
 import { log, errorFields } from '../log';
 import { parseCommandLine, runCli, startupExitCode, UsageError } from './run-cli';
 
@@ -17,17 +20,25 @@ import { parseCommandLine, runCli, startupExitCode, UsageError } from './run-cli
  * connection string per dataset, named by its fides_key. One line per problem on stdout
  * (`error: file:line: key.path: message`, `warning: ...`), then a summary line.
  *
- * Exit codes: draft: 0 written; 1 the database could not be read (one log line naming the error by
+ * `npm run catalog -- export --dataset FILE [--dataset FILE ...] --pack policies/x.yaml [--out FILE]`:
+ * writes the datasets and one fideslang system per store, with a privacy declaration per purpose
+ * of the pack (src/catalog/export.ts), as one YAML document, to stdout or FILE (overwritten: it is
+ * derived from the dataset files and the pack).
+ *
+ * Exit codes: export: 0 written; 1 the dataset files or the pack do not load (every problem on
+ * stderr) or a purpose has no data_use. draft: 0 written; 1 the database could not be read (one log line naming the error by
  * its code, never PostgreSQL's message nor the URL) or the schema has no tables. check: 0 no error
  * (warnings allowed); 1 any error. Both: 2 bad arguments.
  */
 const USAGE = [
   'usage: npm run catalog -- draft --url <postgres url> [--schema public] [--key KEY] [--out FILE]',
   '       npm run catalog -- check --dataset FILE [--dataset FILE ...] --url <fides_key>=<postgres url> [--url ...]',
+  '       npm run catalog -- export --dataset FILE [--dataset FILE ...] --pack FILE [--out FILE]',
 ].join('\n');
 
 export interface DraftArgs { command: 'draft'; url: string; schema: string; key?: string; out?: string }
 export interface CheckArgs { command: 'check'; datasets: string[]; urls: Map<string, string> }
+export interface ExportArgs { command: 'export'; datasets: string[]; pack: string; out?: string }
 
 const FIDES_KEY = /^[a-zA-Z0-9_.<>-]+$/;
 
@@ -44,13 +55,22 @@ function checkUrl(value: string, flag: string): void {
 }
 
 /** Parses and validates the command line; a URL is checked for shape, never echoed. */
-export function parseCatalogArgs(argv: string[]): DraftArgs | CheckArgs {
+export function parseCatalogArgs(argv: string[]): DraftArgs | CheckArgs | ExportArgs {
   const options = {
     url: { type: 'string', multiple: true }, schema: { type: 'string' }, key: { type: 'string' }, out: { type: 'string' },
-    dataset: { type: 'string', multiple: true }, help: { type: 'boolean' },
+    dataset: { type: 'string', multiple: true }, pack: { type: 'string' }, help: { type: 'boolean' },
   } as const;
-  const { command, values } = parseCommandLine(argv, options, ['draft', 'check']);
+  const { command, values } = parseCommandLine(argv, options, ['draft', 'check', 'export']);
   const urls = values.url ?? [];
+  if (command === 'export') {
+    for (const k of ['schema', 'key'] as const) if (values[k] !== undefined) throw new UsageError(`--${k} is an option of draft, not export`);
+    if (urls.length) throw new UsageError('--url is an option of draft and check, not export');
+    if (!values.dataset?.length) throw new UsageError('export needs --dataset FILE (one per dataset file)');
+    if (values.pack === undefined || !values.pack.trim()) throw new UsageError('export needs --pack FILE (the policy pack whose purposes the systems declare)');
+    if (values.out !== undefined && !values.out.trim()) throw new UsageError('--out needs a file');
+    return { command: 'export', datasets: values.dataset, pack: values.pack, out: values.out === undefined ? undefined : path.resolve(values.out) };
+  }
+  if (values.pack !== undefined) throw new UsageError(`--pack is an option of export, not ${command}`);
   if (command === 'check') {
     for (const k of ['schema', 'key', 'out'] as const) if (values[k] !== undefined) throw new UsageError(`--${k} is an option of draft, not check`);
     if (!values.dataset?.length) throw new UsageError('check needs --dataset FILE (one per dataset file)');
@@ -66,7 +86,7 @@ export function parseCatalogArgs(argv: string[]): DraftArgs | CheckArgs {
     }
     return { command: 'check', datasets: values.dataset, urls: map };
   }
-  if (values.dataset !== undefined) throw new UsageError('--dataset is an option of check, not draft');
+  if (values.dataset !== undefined) throw new UsageError('--dataset is an option of check and export, not draft');
   if (!urls.length) throw new UsageError('draft needs --url <postgres url>');
   if (urls.length > 1) throw new UsageError('draft takes one --url');
   checkUrl(urls[0], '--url');
@@ -90,14 +110,33 @@ async function check(args: CheckArgs): Promise<number> {
   return r.errors.length ? 1 : 0;
 }
 
+function exportCommand(args: ExportArgs): number {
+  let text: string;
+  try {
+    const pack = loadPack(args.pack);
+    text = exportYaml(exportFides(args.datasets, Object.values(pack.purposes)));
+  } catch (err) {
+    if (err instanceof CatalogError || err instanceof PackError) process.stderr.write(`${err.message}\n`);
+    else process.stderr.write(`catalog export: ${(err as Error).message}\n`);
+    return 1;
+  }
+  if (args.out === undefined) process.stdout.write(text);
+  else {
+    fs.writeFileSync(args.out, text);
+    process.stdout.write(`wrote ${args.out}\n`);
+  }
+  return 0;
+}
+
 async function main(argv: string[]): Promise<number> {
-  let args: DraftArgs | CheckArgs;
+  let args: DraftArgs | CheckArgs | ExportArgs;
   try {
     args = parseCatalogArgs(argv);
   } catch (err) {
     return startupExitCode('catalog', USAGE, err);
   }
   if (args.command === 'check') return check(args);
+  if (args.command === 'export') return exportCommand(args);
   if (args.out !== undefined && fs.existsSync(args.out)) {
     process.stderr.write(`catalog: ${args.out} exists: a draft never overwrites a dataset (remove it or name another --out)\n`);
     return 2;

@@ -102,7 +102,7 @@ export function parseCommandLine<O extends Options>(argv: string[], options: O, 
   }
   const { values, positionals } = parsed;
   if ((values as { help?: unknown }).help) throw new HelpRequested();
-  const expected = commands.join(' or ');
+  const expected = commands.length > 1 ? `${commands.slice(0, -1).join(', ')} or ${commands[commands.length - 1]}` : commands[0];
   if (positionals.length !== 1) throw new UsageError(positionals.length ? `one command expected, got "${positionals.join(' ')}"` : `a command is required: ${expected}`);
   if (!commands.includes(positionals[0])) throw new UsageError(`unknown command "${positionals[0]}": ${expected}`);
   return { command: positionals[0], values };

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import Ajv from 'ajv';
 import { Document, LineCounter, parseDocument } from 'yaml';
+import { dataUseProblem } from '../catalog/data-uses';
 import { isKnownCategory } from './taxonomy';
 import { parseDuration } from './duration';
 import { PACK_SCHEMA } from './pack.schema';
@@ -85,6 +86,10 @@ function checkReferences(raw: Raw, report: (p: (string | number)[], m: string) =
     (p.categories as string[]).forEach((c, j) => { if (!isKnownCategory(c)) report(['purposes', i, 'categories', j], `"${c}" is not in the taxonomy`); });
     for (const k of Object.keys(p.retention ?? {})) if (k !== 'default' && !isKnownCategory(k)) report(['purposes', i, 'retention', k], `"${k}" is not in the taxonomy`);
     for (const k of Object.keys(p.masking ?? {})) if (!isKnownCategory(k)) report(['purposes', i, 'masking', k], `"${k}" is not in the taxonomy`);
+    if (p.data_use !== undefined) {
+      const problem = dataUseProblem(p.data_use);
+      if (problem) report(['purposes', i, 'data_use'], problem);
+    }
     if (p.direct_marketing && ['contract', 'legal_obligation', 'vital_interest'].includes(p.lawful_basis)) {
       report(['purposes', i, 'lawful_basis'], `a direct-marketing purpose cannot rest on ${p.lawful_basis}`);
     }
@@ -111,6 +116,7 @@ function build(raw: Raw, file: string, hash: string, fileSha: string): PolicyPac
       description: p.description,
       lawfulBasis: p.lawful_basis as LawfulBasis,
       directMarketing: p.direct_marketing === true,
+      dataUse: p.data_use ?? null,
       categories: p.categories,
       retentionDefault: dur(p.retention?.default),
       retention,

@@ -92,6 +92,7 @@ export const PACK_SCHEMA = {
         type: 'object', additionalProperties: false, required: ['key', 'description', 'lawful_basis', 'categories'],
         properties: {
           key, description: { type: 'string' }, lawful_basis: { enum: [...LAWFUL_BASES] }, direct_marketing: { type: 'boolean' },
+          data_use: { type: 'string', pattern: '^[a-z_]+(\\.[a-z_]+)*$' },
           categories: { type: 'array', items: category },
           retention: { type: 'object', propertyNames: { anyOf: [{ const: 'default' }, category] }, additionalProperties: duration },
           masking: { type: 'object', propertyNames: category, additionalProperties: { enum: [...MASKS] } },

@@ -21,6 +21,8 @@ export interface Purpose {
   readonly description: string;
   readonly lawfulBasis: LawfulBasis;
   readonly directMarketing: boolean;
+  /** `data_use`: the fideslang data use this purpose is (src/catalog/data-uses.ts); null when the pack gives none. */
+  readonly dataUse?: string | null;
   readonly categories: readonly string[];
   readonly retentionDefault: Duration | null;
   readonly retention: Readonly<Record<string, Duration>>;

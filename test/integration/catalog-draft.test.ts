@@ -254,10 +254,13 @@ test('an unreachable server, a missing database or a wrong password: one line na
 
 test('bad command lines: usage, exit 2, the URL never echoed', async () => {
   const USAGE = 'usage: npm run catalog -- draft --url <postgres url> [--schema public] [--key KEY] [--out FILE]\n'
-    + '       npm run catalog -- check --dataset FILE [--dataset FILE ...] --url <fides_key>=<postgres url> [--url ...]\n';
+    + '       npm run catalog -- check --dataset FILE [--dataset FILE ...] --url <fides_key>=<postgres url> [--url ...]\n'
+    + '       npm run catalog -- export --dataset FILE [--dataset FILE ...] --pack FILE [--out FILE]\n';
   const cases: [string[], string][] = [
-    [[], 'a command is required: draft or check'],
-    [['export'], 'unknown command "export": draft or check'],
+    [[], 'a command is required: draft, check or export'],
+    [['exports'], 'unknown command "exports": draft, check or export'],
+    [['export', '--pack', 'p.yaml'], 'export needs --dataset FILE (one per dataset file)'],
+    [['export', '--dataset', 'a.yaml'], 'export needs --pack FILE (the policy pack whose purposes the systems declare)'],
     [['check', '--url', 'x=postgres://h/db'], 'check needs --dataset FILE (one per dataset file)'],
     [['check', '--dataset', 'a.yaml'], 'check needs --url <fides_key>=<postgres url> (one per dataset)'],
     [['check', '--dataset', 'a.yaml', '--url', 'postgres://u:secret-pw@h/db'], '--url must be <fides_key>=<postgres url>'],

@@ -48,3 +48,19 @@ test('a category outside the taxonomy and a caller with an unknown purpose are b
 test('YAML syntax errors name the line', () => {
   expect(problemsOf('pack:\n  id: x\n  title: [unclosed\n')).toEqual([expect.stringMatching(/^bad\.yaml:\d+: YAML: /)]);
 });
+
+test('a data_use outside fideslang, or deprecated there, names the line and key', () => {
+  const text = GOOD.replace('data_use: essential.service.payment_processing', 'data_use: essential.payments')
+    .replace('data_use: functional.service.improve', 'data_use: personalize.profiling');
+  expect(problemsOf(text)).toEqual([
+    `bad.yaml:${lineOf(text, 'data_use: personalize.profiling')}: purposes[2].data_use: "personalize.profiling" is deprecated in fideslang 2.1.1: use "personalize.content.profiling"`,
+    `bad.yaml:${lineOf(text, 'data_use: essential.payments')}: purposes[7].data_use: "essential.payments" is not a fideslang data use (src/catalog/fideslang-data-uses.json)`,
+  ]);
+});
+
+test('data_use is optional and read onto the purpose', () => {
+  const without = GOOD.replace('    data_use: essential.service.payment_processing\n', '');
+  const file = write(without);
+  expect(loadPack(file).purposes.payment.dataUse).toBeNull();
+  expect(loadPack(path.resolve(__dirname, '../../policies/smarttech.yaml')).purposes.payment.dataUse).toBe('essential.service.payment_processing');
+});
