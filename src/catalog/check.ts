@@ -1,6 +1,8 @@
 import { Client } from 'pg';
 import { errorFields } from '../log';
-import { CatalogCollection, CatalogDataset, CatalogError, CatalogField, keyLocator, KeyPath, loadDatasets } from './dataset';
+import { CatalogCollection, CatalogDataset, CatalogField } from './catalog.types';
+import { CatalogError, loadDatasets } from './dataset';
+import { keyLocator, KeyPath } from './dataset-location';
 import { columnDataType } from './draft';
 import { readColumns, readKeys } from './live-schema';
 

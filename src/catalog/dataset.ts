@@ -1,9 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Ajv from 'ajv';
-import { Document, LineCounter, parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import { DATASET_FILE_SCHEMA } from './dataset.schema';
 import { DATA_CATEGORIES, resolveDataCategory } from './taxonomy';
+import { Catalog, CatalogCollection, CatalogDataset, CatalogField, FieldReference } from './catalog.types';
+import { KeyPath, lineOf, Parsed, Raw, showPath } from './dataset-location';
 
 /**
  * Loads dataset files in fideslang's format (src/catalog/README.md) into the catalogue. Every
@@ -17,97 +19,9 @@ export class CatalogError extends Error {
   }
 }
 
-export type ErasureAction = 'keep' | 'nullify' | 'replace' | 'delete_row';
-
-export interface FieldReference {
-  readonly dataset: string;
-  readonly collection: string;
-  /** The referenced field's path inside its collection (one name, or more for a nested field). */
-  readonly field: readonly string[];
-  readonly direction: 'from' | 'to' | null;
-}
-
-export interface CatalogField {
-  readonly name: string;
-  /** Names from the collection down to this field (`['address', 'city']` for a nested one). */
-  readonly path: readonly string[];
-  readonly line: number;
-  readonly description: string | null;
-  /** Categories as written (fideslang keys, deprecated ones included). */
-  readonly declaredCategories: readonly string[];
-  /** The same, deprecated keys read as their replacements, without repeats. */
-  readonly categories: readonly string[];
-  readonly primaryKey: boolean;
-  readonly identity: string | null;
-  readonly dataType: string | null;
-  readonly readOnly: boolean;
-  readonly references: readonly FieldReference[];
-  /** Our extension (`privacy_gateway:`); absent keys are null / false. */
-  readonly gateway: {
-    readonly graphqlName: string | null;
-    readonly erasure: ErasureAction | null;
-    readonly replacement: string | number | boolean | null;
-    readonly correctable: boolean;
-  };
-  readonly fields: readonly CatalogField[];
-}
-
-export interface CatalogCollection {
-  readonly name: string;
-  readonly line: number;
-  readonly description: string | null;
-  readonly declaredCategories: readonly string[];
-  readonly categories: readonly string[];
-  /** Names of the top-level fields marked `primary_key` (several: a composite key). */
-  readonly primaryKey: readonly string[];
-  readonly gateway: {
-    readonly graphqlName: string | null;
-    readonly sourceField: string | null;
-    readonly collectedAtField: string | null;
-  };
-  readonly fields: readonly CatalogField[];
-}
-
-export interface CatalogDataset {
-  readonly key: string;
-  readonly name: string | null;
-  readonly description: string | null;
-  readonly file: string;
-  readonly line: number;
-  readonly declaredCategories: readonly string[];
-  readonly categories: readonly string[];
-  readonly collections: readonly CatalogCollection[];
-}
-
-export interface Catalog {
-  readonly datasets: readonly CatalogDataset[];
-  /** Not errors: deprecated categories read as their replacement, each as `file:line: key: message`. */
-  readonly warnings: readonly string[];
-}
-
-type Raw = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-export type KeyPath = (string | number)[];
 
 const ajv = new Ajv({ allErrors: true, strict: false });
 const validateFile = ajv.compile(DATASET_FILE_SCHEMA);
-
-const showPath = (p: KeyPath) => p.map((x, i) => (typeof x === 'number' ? `[${x}]` : i === 0 ? x : `.${x}`)).join('') || '(root)';
-
-interface Parsed {
-  display: string;
-  doc: Document;
-  lc: LineCounter;
-  raw: Raw;
-}
-
-function lineOf(f: Parsed, keyPath: KeyPath): number {
-  // Walk up until a node with a position is found (a missing key points at its parent).
-  for (let n = keyPath.length; n >= 0; n--) {
-    const node = f.doc.getIn(keyPath.slice(0, n), true) as { range?: [number, number, number] } | undefined;
-    if (node && node.range) return f.lc.linePos(node.range[0]).line;
-  }
-  return 1;
-}
 
 /** Loads and checks the dataset files together; throws CatalogError naming every problem. */
 export function loadDatasets(files: readonly string[]): Catalog {
@@ -375,16 +289,4 @@ function checkGraphqlTypeNames(datasets: readonly CatalogDataset[], parsed: read
       });
     });
   }
-}
-
-/**
- * `file:line: key.path` for keys of a dataset file already loaded (catalog check reports what the
- * live databases contradict by the same location format as loadDatasets). `has` tells whether a key
- * is written in the file (`fides_meta` or its old name `fidesops_meta`).
- */
-export function keyLocator(file: string): { at: (keyPath: KeyPath) => string; has: (keyPath: KeyPath) => boolean } {
-  const lc = new LineCounter();
-  const doc = parseDocument(fs.readFileSync(file, 'utf8'), { lineCounter: lc });
-  const f: Parsed = { display: file, doc, lc, raw: {} };
-  return { at: (p) => `${file}:${lineOf(f, p)}: ${showPath(p)}`, has: (p) => doc.hasIn(p) };
 }

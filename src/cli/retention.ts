@@ -2,14 +2,15 @@ import 'reflect-metadata';
 import { ConfigError, loadConfig } from '../config';
 import { log, setLogLevel } from '../log';
 import { loadPack, PackError } from '../policy/load-pack';
-import { DEFAULT_SWEEP_BATCH, describeSweep, runRetentionSweep } from '../rights/retention-sweep';
+import { describeSweep } from '../rights/retention-sweep-report';
+import { DEFAULT_SWEEP_BATCH, runRetentionSweep } from '../rights/retention-sweep-run';
 import { parseCommandLine, runCli, startupExitCode, UsageError, withStores } from './run-cli';
 export { UsageError };
 
 /**
  * `npm run retention -- sweep [--dry-run] [--batch N] [--now ISO] [--json]`: deletes (or
  * anonymises where a parent row must stay) every record older than the longest retention the
- * pack in force gives its categories (src/rights/retention-sweep.ts), in batches of N rows, each
+ * pack in force gives its categories (src/rights/retention-sweep-run.ts), in batches of N rows, each
  * committed. Safe on a schedule: a second run changes nothing; an interrupted run is completed by
  * the next. `--dry-run` only counts. `--now` sweeps as of another instant (tests, rehearsals).
  *

@@ -9,7 +9,9 @@ import { loadCustomerStates } from '../stores/gateway/load-customer-state';
 import { Stores } from '../stores/open-stores';
 import { assertOpenRequest, completeAfterOperation, onGateway } from './requests.service';
 import { discardPendingRectifications } from './rectification.service';
-import { CUSTOMER_IDENTITY, legalHold, PERSONAL_TABLES, rowsChanged } from './retention-sweep';
+import { legalHold } from './retention-sweep-plan';
+import { rowsChanged } from './retention-sweep-run';
+import { CUSTOMER_IDENTITY, PERSONAL_TABLES } from './retention-sweep-tables';
 
 /**
  * Erasure (right to be forgotten, PDPA s.33, GDPR Art.17): erases or anonymises a customer's data

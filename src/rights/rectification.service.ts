@@ -2,7 +2,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import { GatewayError } from '../errors';
 import { Stores } from '../stores/open-stores';
 import { assertOpenRequest, completeAfterOperation, onGateway } from './requests.service';
-import { rowsChanged } from './retention-sweep';
+import { rowsChanged } from './retention-sweep-run';
 import { checkValue, fieldSpec, onStore, RECORD_ID, RECTIFIABLE, recordFor } from './rectification-fields';
 import { getRectification, listRectifications, RectificationRecipientView, RectificationView } from './rectification-views';
 

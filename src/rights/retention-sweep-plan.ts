@@ -6,10 +6,9 @@ import { categoryRetention } from '../policy/retention';
 
 /**
  * How long a pack keeps a category (longest retention, legal holds) and, from that, which rows of
- * a table the sweep may change (the cutoff conditions). The rules are in retention-sweep.ts's
- * file comment; that file re-exports the public names.
+ * a table the sweep may change (the cutoff conditions). The rules are in retention-sweep-run.ts's
+ * file comment.
  */
-export { RIGHTS_ADMINISTRATION_PURPOSES };
 
 /** The purposes that count for retention: all but the rights-administration ones; `legalOnly` keeps the legal-obligation ones. */
 function holdingPurposes(pack: PolicyPack, legalOnly: boolean): Purpose[] {

@@ -1,6 +1,6 @@
 /**
  * The sweep's report: the lines (rows deleted or anonymised per table), the warnings, and the
- * text the CLI prints. Split out of retention-sweep.ts, which re-exports it.
+ * text the CLI prints. The sweep's rules: retention-sweep-run.ts.
  */
 export interface SweepLine {
   readonly store: 'crm' | 'billing';

@@ -1,7 +1,7 @@
 /**
  * The table layout the retention sweep and the erasure share: every personal-data table, the
  * categories each row holds, how a row that must stay is anonymised, and the identity categories
- * on the customer row. Split out of retention-sweep.ts, which re-exports it.
+ * on the customer row. The sweep's rules: retention-sweep-run.ts.
  */
 export interface TableCategory {
   readonly category: string;

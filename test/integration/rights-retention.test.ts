@@ -4,7 +4,8 @@ import { startTestGateway, TestGateway } from '../support/gateway';
 import { civilCutoff } from '../support/civil-calendar';
 import { ask, bornYearsAgo, denied, erase, expectResponse, insertPerson, Seeded, YEAR_DAYS } from '../fixtures/pack-scenarios';
 import { loadPack } from '../../src/policy/load-pack';
-import { runRetentionSweep, SweepReport } from '../../src/rights/retention-sweep';
+import { SweepReport } from '../../src/rights/retention-sweep-report';
+import { runRetentionSweep } from '../../src/rights/retention-sweep-run';
 
 /**
  * The retention sweep (`npm run retention -- sweep`) under SmartTech (policies/smarttech.yaml):

@@ -3,7 +3,7 @@ import { expiryCutoff, parseDuration, periodEnd } from '../../src/policy/duratio
 import { decide, retentionCutoff } from '../../src/policy/decide';
 import { foldCustomerState } from '../../src/policy/customer-state';
 import { PolicyPack, Purpose } from '../../src/policy/pack.types';
-import { legalHold, longestRetention } from '../../src/rights/retention-sweep';
+import { legalHold, longestRetention } from '../../src/rights/retention-sweep-plan';
 import { parseTtl } from '../../src/cli/token';
 import { civilEnd, edgyInstant } from '../support/civil-calendar';
 
